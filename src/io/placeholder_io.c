@@ -1,0 +1,2 @@
+/* Temporary: replaced when the io module lands. */
+typedef int ff_io_placeholder;

@@ -1,0 +1,2 @@
+/* Temporary: replaced when the sim module lands. */
+typedef int ff_sim_placeholder;
