@@ -6,6 +6,7 @@
  * the same messages.
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <footfall/footfall.h>
