@@ -209,13 +209,19 @@ typedef struct ff_track_info {
 
 typedef struct ff_engine ff_engine;
 
-/* Floor model as used (given or detected). */
+/* Floor model. With a fixed installation height the camera is taken to look
+ * straight down from that height; the scene is still measured during the
+ * first frames (and after ff_engine_redetect_floor) so that a GUI can offer
+ * the measured height. With automatic height the measurement is the model. */
 typedef struct ff_floor_info {
-	bool known;           /* false until detection has succeeded */
-	bool detected;        /* true when fitted from the scene */
-	double height_m;      /* camera height above the floor */
-	double tilt_deg;      /* angle between optical axis and floor normal */
-	double inlier_ratio;  /* share of valid pixels on the plane (detected) */
+	bool known;             /* a floor model is in use */
+	bool detected;          /* the model in use was fitted from the scene */
+	double height_m;        /* camera height above the floor in use */
+	double tilt_deg;        /* angle between optical axis and floor normal */
+	bool measured;          /* a fit from the scene exists */
+	double measured_height_m;
+	double measured_tilt_deg;
+	double inlier_ratio;    /* share of sampled pixels on the fitted plane */
 } ff_floor_info;
 
 ff_status ff_engine_create(const ff_camera *cam, const ff_rules *rules, ff_engine **out,
@@ -249,8 +255,8 @@ int ff_engine_tracks(const ff_engine *eng, ff_track_info *out, int cap);
 
 void ff_engine_floor(const ff_engine *eng, ff_floor_info *out);
 
-/* Restarts floor detection (the GUI's "Detect" button) when the rules ask for
- * automatic height; with a fixed height it only re-estimates and reports. */
+/* Measures the floor again over the next frames (the GUI's "Detect" button);
+ * with automatic height the new measurement replaces the model in use. */
 void ff_engine_redetect_floor(ff_engine *eng);
 
 #ifdef __cplusplus

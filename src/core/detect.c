@@ -1,0 +1,250 @@
+/*
+ * detect.c - heads in the height map.
+ *
+ * Seen from above, a person is a head standing out of a pair of shoulders: the
+ * top 10 cm of a head is a compact blob of 0.01-0.06 m^2, and a hand's breadth
+ * away the body is 15-45 cm lower. Everything else a counter sees fails one of
+ * these tests: a table or shelf top is a blob far larger than a head, a raised
+ * hand or a speckle is smaller, a bag in a cart has no shoulders around it.
+ *
+ * Candidates are local maxima of the grid with a plausible height, visited
+ * from the highest down. Each is grown into its blob (cells connected to it
+ * and no more than BLOB_DROP below it); the blob is judged by its area, its
+ * extent and the ring of cells around it. An accepted head suppresses lower
+ * candidates closer than a head's width on the floor, which still keeps two
+ * people walking shoulder to shoulder (heads >= 0.3 m apart) apart. Cells of
+ * a rejected large blob are claimed so that the hundreds of maxima of a noisy
+ * table top cost one flood fill, not hundreds.
+ *
+ * All sizes are metric and converted to cells with the depth of the
+ * candidate, so the same rules hold at 2.2 m and at 6 m.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define BLOB_DROP 0.10f        /* head blob: cells at most this far below its top */
+#define BLOB_MAX_R 0.20        /* a head blob fits inside this radius (m) */
+#define BLOB_MIN_AREA 0.010    /* m^2: a fist or a speckle is smaller */
+#define BLOB_MAX_AREA 0.080    /* m^2: a large hat still fits */
+#define RING_R0 0.16           /* ring around the head where shoulders are (m) */
+#define RING_R1 0.30
+#define SHOULDER_MIN 0.12f     /* shoulders lie this much below the head top ... */
+#define SHOULDER_MAX 0.60f     /* ... and not further */
+#define SHOULDER_FRACTION 0.20 /* share of the ring that must be body */
+#define HEAD_SEPARATION 0.24   /* m on the floor between two accepted heads */
+#define TOP_BAND 0.03f         /* head height: mean of the blob's top band */
+
+ff_status ff_detector_init(ff_detector *d, const ff_grid *g, ff_error *err)
+{
+	memset(d, 0, sizeof *d);
+	d->ncells = g->gw * g->gh;
+	d->cand = malloc((size_t)d->ncells * sizeof *d->cand);
+	d->stack = malloc((size_t)d->ncells * sizeof *d->stack);
+	d->mark = malloc((size_t)d->ncells);
+	if (!d->cand || !d->stack || !d->mark) {
+		ff_detector_free(d);
+		return ff_error_set(err, FF_ERR_NOMEM, "detector: out of memory");
+	}
+	return FF_OK;
+}
+
+void ff_detector_free(ff_detector *d)
+{
+	free(d->cand);
+	free(d->stack);
+	free(d->mark);
+	memset(d, 0, sizeof *d);
+}
+
+/* Candidates are sorted by height through this comparison; the grid is
+ * reached through a context pointer that qsort cannot pass, so the indices
+ * are paired with their heights in the sort keys instead. */
+typedef struct {
+	float h;
+	int idx;
+} cand_key;
+
+static int cmp_cand(const void *a, const void *b)
+{
+	const cand_key *x = a, *y = b;
+	if (x->h != y->h)
+		return x->h < y->h ? 1 : -1;
+	return x->idx - y->idx;
+}
+
+static bool local_max(const float *h, int gw, int gh, int x, int y)
+{
+	float c = h[y * gw + x];
+	for (int dy = -1; dy <= 1; dy++)
+		for (int dx = -1; dx <= 1; dx++) {
+			int nx = x + dx, ny = y + dy;
+			if ((!dx && !dy) || nx < 0 || ny < 0 || nx >= gw || ny >= gh)
+				continue;
+			float o = h[ny * gw + nx];
+			/* Ties go to the first cell in scan order, so a plateau
+			 * yields one candidate, not one per cell. */
+			if (o > c || (o == c && (dy < 0 || (dy == 0 && dx < 0))))
+				return false;
+		}
+	return true;
+}
+
+typedef struct blob {
+	int area;
+	bool too_big;
+	double su, sv, sw;     /* weighted centroid sums in cells */
+	double top_sum;
+	int top_n;
+} blob;
+
+static void grow_blob(ff_detector *d, const ff_grid *g, int start, float top, double max_r_cells,
+		      blob *b)
+{
+	const int gw = g->gw, gh = g->gh;
+	const float floor_h = top - BLOB_DROP;
+	const int sx = start % gw, sy = start / gw;
+	const double r2 = max_r_cells * max_r_cells;
+	int sp = 0;
+
+	memset(b, 0, sizeof *b);
+	d->stack[sp++] = start;
+	d->mark[start] = 1;
+	while (sp) {
+		int c = d->stack[--sp];
+		int x = c % gw, y = c / gw;
+		float h = g->height[c];
+		double w = h - floor_h;
+		b->area++;
+		b->su += w * x;
+		b->sv += w * y;
+		b->sw += w;
+		if (h >= top - TOP_BAND) {
+			b->top_sum += h;
+			b->top_n++;
+		}
+		if ((double)(x - sx) * (x - sx) + (double)(y - sy) * (y - sy) > r2)
+			b->too_big = true;
+		static const int off[4][2] = {{1, 0}, {-1, 0}, {0, 1}, {0, -1}};
+		for (int k = 0; k < 4; k++) {
+			int nx = x + off[k][0], ny = y + off[k][1];
+			if (nx < 0 || ny < 0 || nx >= gw || ny >= gh)
+				continue;
+			int n = ny * gw + nx;
+			if (d->mark[n] || g->height[n] < floor_h)
+				continue;
+			d->mark[n] = 1;
+			d->stack[sp++] = n;
+		}
+	}
+}
+
+/* Share of valid cells in the ring around (cu, cv) that look like a body
+ * under a head of height top. */
+static double shoulder_share(const ff_grid *g, double cu, double cv, float top, double r0,
+			     double r1)
+{
+	int x0 = (int)floor(cu - r1), x1 = (int)ceil(cu + r1);
+	int y0 = (int)floor(cv - r1), y1 = (int)ceil(cv + r1);
+	int valid = 0, body = 0;
+	/* Sparse sampling: the ring can hold thousands of cells when a head is
+	 * close to the camera; a few hundred decide the share as well. */
+	int step = (int)(r1 / 12) + 1;
+
+	if (x0 < 0)
+		x0 = 0;
+	if (y0 < 0)
+		y0 = 0;
+	if (x1 >= g->gw)
+		x1 = g->gw - 1;
+	if (y1 >= g->gh)
+		y1 = g->gh - 1;
+	for (int y = y0; y <= y1; y += step)
+		for (int x = x0; x <= x1; x += step) {
+			double r2 = (x - cu) * (x - cu) + (y - cv) * (y - cv);
+			if (r2 < r0 * r0 || r2 > r1 * r1)
+				continue;
+			float h = g->height[y * g->gw + x];
+			if (h <= FF_NODATA)
+				continue;
+			valid++;
+			float drop = top - h;
+			body += drop >= SHOULDER_MIN && drop <= SHOULDER_MAX;
+		}
+	/* A head at the image border has no ring to judge: let it pass. */
+	if (valid < 4)
+		return 1.0;
+	return (double)body / valid;
+}
+
+int ff_detect(ff_detector *d, const ff_grid *g, const ff_camera *cam, const ff_plane *p,
+	      ff_detection *out, int cap)
+{
+	const int gw = g->gw, gh = g->gh;
+	const float lo = (float)d->min_h - 0.10f, hi = (float)d->max_h + 0.15f;
+	const double f = 0.5 * (cam->fx + cam->fy);
+	cand_key *keys = (cand_key *)(void *)d->stack;
+	int ncand = 0, ndet = 0;
+
+	/* The key array borrows the stack's memory: both hold ncells ints
+	 * worth, and the sort finishes before any flood fill starts. */
+	_Static_assert(sizeof(cand_key) == 2 * sizeof(int), "key layout");
+	for (int y = 0; y < gh; y++)
+		for (int x = 0; x < gw; x++) {
+			float h = g->height[y * gw + x];
+			if (h < lo || h > hi || !local_max(g->height, gw, gh, x, y))
+				continue;
+			if (2 * (ncand + 1) > d->ncells)
+				break;
+			keys[ncand].h = h;
+			keys[ncand].idx = y * gw + x;
+			ncand++;
+		}
+	qsort(keys, (size_t)ncand, sizeof *keys, cmp_cand);
+	for (int i = 0; i < ncand; i++)
+		d->cand[i] = keys[i].idx;
+	memset(d->mark, 0, (size_t)d->ncells);
+
+	for (int i = 0; i < ncand && ndet < cap; i++) {
+		int c = d->cand[i];
+		if (d->mark[c])
+			continue;
+		float top = g->height[c];
+		double z = g->zmin[c];
+		double cell_m = g->cell * z / f; /* metres per cell at the head */
+		if (cell_m <= 0)
+			continue;
+		blob b;
+		grow_blob(d, g, c, top, BLOB_MAX_R / cell_m, &b);
+		double area = b.area * cell_m * cell_m;
+		if (b.too_big || area < BLOB_MIN_AREA || area > BLOB_MAX_AREA || b.sw <= 0)
+			continue;
+		double cu = b.su / b.sw, cv = b.sv / b.sw;
+		if (shoulder_share(g, cu, cv, top, RING_R0 / cell_m, RING_R1 / cell_m) <
+		    SHOULDER_FRACTION)
+			continue;
+
+		ff_detection det;
+		det.height = b.top_n ? (float)(b.top_sum / b.top_n) : top;
+		det.u = (float)((cu + 0.5) * g->cell - 0.5);
+		det.v = (float)((cv + 0.5) * g->cell - 0.5);
+		double rx = (det.u - cam->cx) / cam->fx, ry = (det.v - cam->cy) / cam->fy;
+		double k = p->n[0] * rx + p->n[1] * ry + p->n[2];
+		double hz = (p->d - det.height) / k;
+		det.z = (float)hz;
+		double X[3] = {hz * rx, hz * ry, hz};
+		det.fx = (float)(p->e1[0] * X[0] + p->e1[1] * X[1] + p->e1[2] * X[2]);
+		det.fy = (float)(p->e2[0] * X[0] + p->e2[1] * X[1] + p->e2[2] * X[2]);
+
+		bool near = false;
+		for (int j = 0; j < ndet && !near; j++) {
+			double dx = out[j].fx - det.fx, dy = out[j].fy - det.fy;
+			near = dx * dx + dy * dy < HEAD_SEPARATION * HEAD_SEPARATION;
+		}
+		if (!near)
+			out[ndet++] = det;
+	}
+	return ndet;
+}

@@ -1,0 +1,265 @@
+/*
+ * track.c - people followed on the floor plane.
+ *
+ * Tracks live in floor metres, where walking is close to constant velocity
+ * and distances mean the same everywhere in the view. Each frame:
+ *
+ *  1. predict every track with its velocity (an alpha-beta filter: cheap,
+ *     and with detections as precise as ours a Kalman gain settles to
+ *     constants anyway);
+ *  2. assign detections to tracks one-to-one with minimum total distance
+ *     (Hungarian algorithm), refusing pairs outside a gate that widens while
+ *     a track coasts without detections;
+ *  3. correct matched tracks, start tentative tracks from the rest, and end
+ *     tracks unseen for too long. A track counts only once confirmed (seen
+ *     in CONFIRM_HITS frames), which removes one-frame noise.
+ *
+ * Track heights are the median of the last FF_HEIGHT_SAMPLES head heights:
+ * robust to depth noise and to a few frames of a raised hand or a bent head.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define CONFIRM_HITS 3
+#define TENTATIVE_MAX_MISSES 2
+#define MAX_COAST_S 0.8   /* a confirmed track survives this long unseen */
+#define GATE_M 0.45       /* largest jump between predicted and detected */
+#define GATE_GROWTH 1.5   /* m/s: the gate widens while coasting */
+#define GATE_MAX_M 1.2
+#define ALPHA 0.65
+#define BETA 0.25
+#define MAX_SPEED 3.5     /* m/s */
+#define NO_MATCH 1e9
+
+void ff_tracker_init(ff_tracker *tr)
+{
+	memset(tr, 0, sizeof *tr);
+	tr->next_id = 1;
+	tr->last_t = NAN;
+}
+
+/* Minimum-cost assignment of n rows to m >= n columns (cost is n x m, row
+ * major); the shortest-augmenting-path form of the Hungarian algorithm with
+ * potentials, O(n^2 m). assign[row] receives a column. */
+static void hungarian(ff_tracker *tr, const double *cost, int n, int m, int *assign)
+{
+	double *u = tr->u, *v = tr->v, *minv = tr->minv;
+	int *p = tr->p, *way = tr->way;
+	bool *used = tr->used;
+
+	for (int j = 0; j <= m; j++) {
+		v[j] = 0;
+		p[j] = 0;
+		way[j] = 0;
+	}
+	for (int i = 0; i <= n; i++)
+		u[i] = 0;
+	for (int i = 1; i <= n; i++) {
+		int j0 = 0;
+		p[0] = i;
+		for (int j = 0; j <= m; j++) {
+			minv[j] = INFINITY;
+			used[j] = false;
+		}
+		do {
+			used[j0] = true;
+			int i0 = p[j0], j1 = 0;
+			double delta = INFINITY;
+			for (int j = 1; j <= m; j++) {
+				if (used[j])
+					continue;
+				double cur = cost[(i0 - 1) * m + (j - 1)] - u[i0] - v[j];
+				if (cur < minv[j]) {
+					minv[j] = cur;
+					way[j] = j0;
+				}
+				if (minv[j] < delta) {
+					delta = minv[j];
+					j1 = j;
+				}
+			}
+			for (int j = 0; j <= m; j++) {
+				if (used[j]) {
+					u[p[j]] += delta;
+					v[j] -= delta;
+				} else {
+					minv[j] -= delta;
+				}
+			}
+			j0 = j1;
+		} while (p[j0] != 0);
+		do {
+			int j1 = way[j0];
+			p[j0] = p[j1];
+			j0 = j1;
+		} while (j0);
+	}
+	for (int j = 1; j <= m; j++)
+		if (p[j])
+			assign[p[j] - 1] = j - 1;
+}
+
+static float median_height(ff_tracker *tr, const ff_track *t)
+{
+	int n = t->nheights;
+	memcpy(tr->scratch, t->heights, (size_t)n * sizeof(float));
+	/* Insertion sort: at most FF_HEIGHT_SAMPLES values, nearly sorted
+	 * from frame to frame in practice. */
+	for (int i = 1; i < n; i++) {
+		float x = tr->scratch[i];
+		int j = i - 1;
+		while (j >= 0 && tr->scratch[j] > x) {
+			tr->scratch[j + 1] = tr->scratch[j];
+			j--;
+		}
+		tr->scratch[j + 1] = x;
+	}
+	return n % 2 ? tr->scratch[n / 2] : 0.5f * (tr->scratch[n / 2 - 1] + tr->scratch[n / 2]);
+}
+
+static void add_height(ff_tracker *tr, ff_track *t, float h)
+{
+	t->heights[t->hpos] = h;
+	t->hpos = (t->hpos + 1) % FF_HEIGHT_SAMPLES;
+	if (t->nheights < FF_HEIGHT_SAMPLES)
+		t->nheights++;
+	t->height = median_height(tr, t);
+}
+
+static double gate(const ff_track *t, double now)
+{
+	double g = GATE_M + GATE_GROWTH * (now - t->last_seen);
+	return g > GATE_MAX_M ? GATE_MAX_M : g;
+}
+
+static void clamp_speed(ff_track *t)
+{
+	double s = sqrt(t->vx * t->vx + t->vy * t->vy);
+	if (s > MAX_SPEED) {
+		t->vx *= MAX_SPEED / s;
+		t->vy *= MAX_SPEED / s;
+	}
+}
+
+static void correct(ff_tracker *tr, ff_track *t, const ff_detection *d, double now, double dt)
+{
+	if (t->hits == 1) {
+		double span = now - t->last_seen;
+		if (span > 0) {
+			t->vx = (d->fx - t->det.fx) / span;
+			t->vy = (d->fy - t->det.fy) / span;
+		}
+		t->x = d->fx;
+		t->y = d->fy;
+	} else {
+		double rx = d->fx - t->x, ry = d->fy - t->y;
+		t->x += ALPHA * rx;
+		t->y += ALPHA * ry;
+		if (dt > 0) {
+			t->vx += BETA * rx / dt;
+			t->vy += BETA * ry / dt;
+		}
+	}
+	clamp_speed(t);
+	t->det = *d;
+	t->hits++;
+	t->misses = 0;
+	t->last_seen = now;
+	t->matched = true;
+	if (t->hits >= CONFIRM_HITS)
+		t->confirmed = true;
+	add_height(tr, t, d->height);
+}
+
+int ff_tracker_update(ff_tracker *tr, const ff_detection *det, int ndet, double t, int *ended,
+		      int ended_cap)
+{
+	double dt = isnan(tr->last_t) ? 0 : t - tr->last_t;
+	int rows[FF_MAX_TRACKS], nrows = 0, nended = 0;
+	bool det_used[FF_MAX_DETECTIONS] = {false};
+
+	tr->last_t = t;
+	for (int i = 0; i < FF_MAX_TRACKS; i++) {
+		ff_track *k = &tr->tracks[i];
+		k->matched = false;
+		if (!k->alive)
+			continue;
+		k->x += k->vx * dt;
+		k->y += k->vy * dt;
+		rows[nrows++] = i;
+	}
+	if (ndet > FF_MAX_DETECTIONS)
+		ndet = FF_MAX_DETECTIONS;
+
+	if (nrows && ndet) {
+		/* The assignment needs rows <= columns: transpose when there
+		 * are more tracks than detections. */
+		bool by_track = nrows <= ndet;
+		int n = by_track ? nrows : ndet, m = by_track ? ndet : nrows;
+		for (int a = 0; a < nrows; a++) {
+			const ff_track *k = &tr->tracks[rows[a]];
+			double g = gate(k, t);
+			for (int b = 0; b < ndet; b++) {
+				double dx = det[b].fx - k->x, dy = det[b].fy - k->y;
+				double dist = sqrt(dx * dx + dy * dy);
+				double c = dist <= g ? dist : NO_MATCH;
+				if (by_track)
+					tr->cost[a * m + b] = c;
+				else
+					tr->cost[b * m + a] = c;
+			}
+		}
+		hungarian(tr, tr->cost, n, m, tr->assign);
+		for (int r = 0; r < n; r++) {
+			int a = by_track ? r : tr->assign[r], b = by_track ? tr->assign[r] : r;
+			if (tr->cost[r * m + tr->assign[r]] >= NO_MATCH)
+				continue;
+			correct(tr, &tr->tracks[rows[a]], &det[b], t, dt);
+			det_used[b] = true;
+		}
+	}
+
+	/* End tracks first, so that their slots are not reused this frame:
+	 * the caller still reads them through ended[]. */
+	bool ending[FF_MAX_TRACKS] = {false};
+	for (int a = 0; a < nrows; a++) {
+		ff_track *k = &tr->tracks[rows[a]];
+		if (k->matched)
+			continue;
+		k->misses++;
+		k->vx *= 0.9;
+		k->vy *= 0.9;
+		if ((!k->confirmed && k->misses > TENTATIVE_MAX_MISSES) ||
+		    (k->confirmed && t - k->last_seen > MAX_COAST_S)) {
+			k->alive = false;
+			ending[rows[a]] = true;
+			if (nended < ended_cap)
+				ended[nended++] = rows[a];
+		}
+	}
+	for (int b = 0; b < ndet; b++) {
+		if (det_used[b])
+			continue;
+		int slot = -1;
+		for (int i = 0; i < FF_MAX_TRACKS && slot < 0; i++)
+			if (!tr->tracks[i].alive && !ending[i])
+				slot = i;
+		if (slot < 0)
+			break;
+		ff_track *k = &tr->tracks[slot];
+		memset(k, 0, sizeof *k);
+		k->id = tr->next_id++;
+		k->alive = true;
+		k->born = t;
+		k->last_seen = t;
+		k->x = det[b].fx;
+		k->y = det[b].fy;
+		k->det = det[b];
+		k->hits = 1;
+		k->matched = true;
+		add_height(tr, k, det[b].height);
+	}
+	return nended;
+}
