@@ -151,14 +151,14 @@ static void passage(ff_counter *c, ff_line_state *st, int line, int dir, const f
 
 bool ff_segments_cross(ff_point a, ff_point b, ff_point c, ff_point d)
 {
-	double d1 = (d.x - c.x) * (a.y - c.y) - (d.y - c.y) * (a.x - c.x);
-	double d2 = (d.x - c.x) * (b.y - c.y) - (d.y - c.y) * (b.x - c.x);
-	double d3 = (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x);
-	double d4 = (b.x - a.x) * (d.y - a.y) - (b.y - a.y) * (d.x - a.x);
-	/* A path that ends exactly on the line has not crossed it yet; it
-	 * crosses on the step that leaves the line on the far side. */
-	return ((d1 < 0 && d2 > 0) || (d1 > 0 && d2 < 0) || (d1 == 0 && d2 != 0)) &&
-	       ((d3 < 0 && d4 > 0) || (d3 > 0 && d4 < 0));
+	/* A point exactly on the line belongs to the s < 0 side, as everywhere
+	 * in the counter; so a path that touches the line and returns has not
+	 * crossed it, and one that goes on crosses it exactly once. */
+	double sa = (d.x - c.x) * (a.y - c.y) - (d.y - c.y) * (a.x - c.x);
+	double sb = (d.x - c.x) * (b.y - c.y) - (d.y - c.y) * (b.x - c.x);
+	double sc = (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x);
+	double sd = (b.x - a.x) * (d.y - a.y) - (b.y - a.y) * (d.x - a.x);
+	return (sa > 0) != (sb > 0) && (sc > 0) != (sd > 0);
 }
 
 bool ff_point_in_polygon(const ff_point *poly, int n, ff_point p)
@@ -173,7 +173,7 @@ bool ff_point_in_polygon(const ff_point *poly, int n, ff_point p)
 	return in;
 }
 
-/* Side of p (-1, 0, +1) by the spec's sign rule, taken from the nearest
+/* Side of p (-1 or +1) by the spec's sign rule, taken from the nearest
  * segment, and the distance to the polyline in metres. */
 static int line_side(const ff_line *l, const ff_observation *o, double *dist_m)
 {
@@ -193,7 +193,7 @@ static int line_side(const ff_line *l, const ff_observation *o, double *dist_m)
 		if (dist < best) {
 			double s = (b.x - a.x) * (o->point.y - a.y) - (b.y - a.y) * (o->point.x - a.x);
 			best = dist;
-			side = s > 0 ? 1 : s < 0 ? -1 : 0;
+			side = s > 0 ? 1 : -1;
 		}
 	}
 	*dist_m = best;

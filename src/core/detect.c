@@ -29,11 +29,11 @@
 #define BLOB_MAX_R 0.20        /* a head blob fits inside this radius (m) */
 #define BLOB_MIN_AREA 0.010    /* m^2: a fist or a speckle is smaller */
 #define BLOB_MAX_AREA 0.080    /* m^2: a large hat still fits */
-#define RING_R0 0.16           /* ring around the head where shoulders are (m) */
-#define RING_R1 0.30
+#define RING_R0 1.2            /* ring where shoulders are, in head radii */
+#define RING_R1 2.6
 #define SHOULDER_MIN 0.12f     /* shoulders lie this much below the head top ... */
-#define SHOULDER_MAX 0.60f     /* ... and not further */
-#define SHOULDER_FRACTION 0.20 /* share of the ring that must be body */
+#define SHOULDER_MAX 0.70f     /* ... and not further */
+#define SHOULDER_FRACTION 0.10 /* share of the ring that must be body */
 #define HEAD_SEPARATION 0.24   /* m on the floor between two accepted heads */
 #define TOP_BAND 0.03f         /* head height: mean of the blob's top band */
 
@@ -222,8 +222,11 @@ int ff_detect(ff_detector *d, const ff_grid *g, const ff_camera *cam, const ff_p
 		if (b.too_big || area < BLOB_MIN_AREA || area > BLOB_MAX_AREA || b.sw <= 0)
 			continue;
 		double cu = b.su / b.sw, cv = b.sv / b.sw;
-		if (shoulder_share(g, cu, cv, top, RING_R0 / cell_m, RING_R1 / cell_m) <
-		    SHOULDER_FRACTION)
+		/* The shoulders' ring scales with the head: a child's body is
+		 * closer to its smaller head. */
+		double r_head = sqrt(b.area / M_PI);
+		double sh = shoulder_share(g, cu, cv, top, RING_R0 * r_head, RING_R1 * r_head);
+		if (sh < SHOULDER_FRACTION)
 			continue;
 
 		ff_detection det;
