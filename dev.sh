@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# dev.sh - set up, build, run and test Footfall on a Debian 12 machine.
+#
+#   ./dev.sh run     install packages, build, run the main job (demo scene)
+#   ./dev.sh test    install packages, build, run every test (unit, CLI,
+#                    accuracy suite, sanitizer build, short fuzzing)
+#   ./dev.sh bench   install packages (with the OpenCV peer), build, run the
+#                    benchmarks quoted in docs/benchmarks.md
+#   ./dev.sh build   install packages and build only
+#
+# Packages come from Debian (apt-get) only; nothing else is downloaded.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$(pwd)
+
+PACKAGES=(build-essential cmake pkg-config clang libclang-rt-14-dev
+	libcmocka-dev libjansson-dev libpng-dev
+	libavformat-dev libavcodec-dev libswscale-dev libavutil-dev)
+BENCH_PACKAGES=(python3-opencv python3-numpy)
+
+install_packages() {
+	local missing=()
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	local sudo=()
+	[ "$(id -u)" -ne 0 ] && sudo=(sudo)
+	echo "dev.sh: installing ${missing[*]}" >&2
+	"${sudo[@]}" apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+jobs() { nproc 2>/dev/null || echo 2; }
+
+build() { # build DIR [cmake options...]
+	local dir=$1
+	shift
+	cmake -S "$ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+	cmake --build "$dir" -j "$(jobs)"
+}
+
+case "${1:-}" in
+run)
+	install_packages "${PACKAGES[@]}"
+	build build
+	./build/footfall demo
+	;;
+build)
+	install_packages "${PACKAGES[@]}"
+	build build
+	;;
+test)
+	install_packages "${PACKAGES[@]}"
+	build build
+	ctest --test-dir build --output-on-failure -j "$(jobs)"
+	# Memory and undefined-behaviour errors: every test but the long
+	# accuracy suite, which the sanitizer build runs on a few scenes.
+	build build-asan -DFF_SANITIZE=ON
+	ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j "$(jobs)" -LE accuracy
+	./build-asan/footfall eval --suite --scenes single_in,pairs_3m,regions_dwell >/dev/null
+	scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
+	;;
+bench)
+	install_packages "${PACKAGES[@]}" "${BENCH_PACKAGES[@]}"
+	build build
+	./build/footfall bench
+	if [ -x bench/stereo/run.sh ]; then bench/stereo/run.sh build; fi
+	;;
+*)
+	sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+	exit 2
+	;;
+esac
