@@ -69,7 +69,7 @@ static void step(int slot, const ff_observation *o, double t)
 static void end(int slot, const ff_observation *o, double t)
 {
 	ff_counter_begin_frame(&F.c);
-	ff_counter_end(&F.c, slot, o, t, t);
+	ff_counter_end(&F.c, slot, o, t, t, false);
 	for (int i = 0; i < F.c.nevents && F.nlog < 256; i++)
 		F.log[F.nlog++] = F.c.events[i];
 }
@@ -406,6 +406,25 @@ static void test_region_border_jitter_is_one_stay(void **state)
 	assert_int_equal(count_type(FF_EVENT_REGION_COUNT, 0), 2);
 }
 
+static void test_stream_end_closes_stays_without_leaving(void **state)
+{
+	(void)state;
+	setup_region(1, 1);
+	start();
+	double t = 0;
+	for (int i = 0; i < 30; i++, t += 0.1) {
+		ff_observation o = obs(1, 0.4, 0.4);
+		step(0, &o, t);
+	}
+	ff_observation o = obs(1, 0.4, 0.4);
+	ff_counter_begin_frame(&F.c);
+	ff_counter_end(&F.c, 0, &o, 2.9, 2.9, true);
+	assert_int_equal(F.c.nevents, 1);
+	assert_int_equal(F.c.events[0].type, FF_EVENT_DWELL);
+	assert_true(llabs(F.c.events[0].duration_ms - 2900) <= 1);
+	assert_int_equal(F.c.counts.region[0].current_total, 1);
+}
+
 static void test_region_monitoring_off(void **state)
 {
 	(void)state;
@@ -463,6 +482,7 @@ int main(void)
 		cmocka_unit_test(test_children_and_target_height),
 		cmocka_unit_test(test_region_pass_by_and_dwell),
 		cmocka_unit_test(test_region_border_jitter_is_one_stay),
+		cmocka_unit_test(test_stream_end_closes_stays_without_leaving),
 		cmocka_unit_test(test_region_monitoring_off),
 		cmocka_unit_test(test_rule_change_keeps_counts_by_id),
 		cmocka_unit_test(test_geometry_helpers),

@@ -296,12 +296,14 @@ static void region_count_event(ff_counter *c, int j, const ff_observation *o, do
 }
 
 static void leave_region(ff_counter *c, ff_region_state *rs, int j, const ff_observation *o,
-			 double exit_t, double t)
+			 double exit_t, double t, bool stream_end)
 {
 	const ff_region *g = &c->rules.regions[j];
 	ff_region_counts *rc = &c->counts.region[j];
 
-	if (rs->present) {
+	/* The end of a recording closes stays but nobody left: occupancy
+	 * stays as it was for the final report. */
+	if (rs->present && !stream_end) {
 		rc->current_total--;
 		rc->current_children -= rs->present_child;
 		region_count_event(c, j, o, t);
@@ -350,7 +352,7 @@ static void update_region(ff_counter *c, ff_person_state *ps, int j, const ff_ob
 		if (rs->outside_since < 0)
 			rs->outside_since = t;
 		if (t - rs->outside_since >= EXIT_HOLD_S)
-			leave_region(c, rs, j, o, rs->outside_since, t);
+			leave_region(c, rs, j, o, rs->outside_since, t, false);
 	}
 }
 
@@ -368,7 +370,8 @@ void ff_counter_observe(ff_counter *c, int slot, const ff_observation *o, double
 	ps->has_prev = true;
 }
 
-void ff_counter_end(ff_counter *c, int slot, const ff_observation *o, double t, double last_seen)
+void ff_counter_end(ff_counter *c, int slot, const ff_observation *o, double t, double last_seen,
+		    bool stream_end)
 {
 	ff_person_state *ps = &c->person[slot];
 	if (ps->track_id != o->id)
@@ -385,8 +388,9 @@ void ff_counter_end(ff_counter *c, int slot, const ff_observation *o, double t, 
 			ff_region_state *rs = &ps->region[j];
 			if (rs->inside)
 				leave_region(c, rs, j, o,
-					     rs->outside_since >= 0 ? rs->outside_since : last_seen,
-					     t);
+					     rs->outside_since >= 0 ? rs->outside_since
+								    : stream_end ? t : last_seen,
+					     t, stream_end);
 		}
 	ps->track_id = -1;
 }

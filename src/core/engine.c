@@ -211,7 +211,7 @@ ff_status ff_engine_process(ff_engine *e, const uint16_t *depth, double t, ff_er
 	for (int j = 0; j < nended; j++) {
 		const ff_track *k = &e->tracker.tracks[e->ended[j]];
 		observe(e, k, &o);
-		ff_counter_end(&e->counter, e->ended[j], &o, t, k->last_seen);
+		ff_counter_end(&e->counter, e->ended[j], &o, t, k->last_seen, false);
 	}
 	return FF_OK;
 }
@@ -227,7 +227,7 @@ ff_status ff_engine_finish(ff_engine *e, double t, ff_error *err)
 		if (!k->alive)
 			continue;
 		observe(e, k, &o);
-		ff_counter_end(&e->counter, i, &o, t, k->last_seen);
+		ff_counter_end(&e->counter, i, &o, t, k->last_seen, true);
 		k->alive = false;
 	}
 	return FF_OK;

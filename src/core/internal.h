@@ -183,8 +183,10 @@ void ff_counter_init(ff_counter *c, const ff_camera *cam, const ff_rules *rules,
 void ff_counter_set_rules(ff_counter *c, const ff_rules *rules);
 void ff_counter_begin_frame(ff_counter *c);
 void ff_counter_observe(ff_counter *c, int slot, const ff_observation *o, double t);
-/* The track in slot ended at time t (last seen at last_seen). */
-void ff_counter_end(ff_counter *c, int slot, const ff_observation *o, double t, double last_seen);
+/* The track in slot ended at time t (last seen at last_seen); stream_end when
+ * the recording ended rather than the person leaving the view. */
+void ff_counter_end(ff_counter *c, int slot, const ff_observation *o, double t, double last_seen,
+		    bool stream_end);
 void ff_counter_reset(ff_counter *c);
 
 /* Geometry helpers shared by the counter and its tests. */
