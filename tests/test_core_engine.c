@@ -98,8 +98,8 @@ static void render(const scene *sc)
 /* A person of height h standing at (x, y) on a floor at floor_z. */
 static void add_person(scene *sc, double x, double y, double h)
 {
-	double s = h / 1.75;
-	shape head = {false, {x, y, sc->floor_z - h + 0.11 * s}, {0.08 * s, 0.10 * s, 0.11 * s}};
+	double s = h / 1.75, hs = 0.7 + 0.3 * s; /* heads grow less than bodies */
+	shape head = {false, {x, y, sc->floor_z - h + 0.11 * hs}, {0.08 * hs, 0.10 * hs, 0.11 * hs}};
 	shape shoulders = {false, {x, y, sc->floor_z - h + 0.32 * s}, {0.23 * s, 0.13 * s, 0.08 * s}};
 	shape body = {false, {x, y, sc->floor_z - h * 0.42}, {0.20 * s, 0.12 * s, h * 0.42}};
 	sc->s[sc->n++] = head;

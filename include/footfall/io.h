@@ -67,8 +67,8 @@ ff_status ff_depth_png_decode(ff_depth_png *p, const void *data, size_t size, co
 /* Encodes width*height depth values as a 16-bit greyscale PNG with the
  * given zlib level (0-9; 1 is fast and still small for depth). *data points
  * into the codec and stays valid until its next call. */
-ff_status ff_depth_png_encode(ff_depth_png *p, const uint16_t *depth, int level,
-			      const void **data, size_t *size, ff_error *err);
+ff_status ff_depth_png_encode(ff_depth_png *p, const uint16_t *depth, int level, const void **data,
+			      size_t *size, ff_error *err);
 
 /* ---- Depth recordings (spec section 1) --------------------------------- */
 
@@ -179,7 +179,7 @@ void ff_time_info_set_offset(ff_time_info *ti, int offset_min);
 typedef struct ff_report_content {
 	bool device_info;
 	bool device_name, device_sn, device_mac, ip_address, cus_device_id, cus_site_id,
-		running_time, firmware_version, hardware_version;
+	    running_time, firmware_version, hardware_version;
 	bool time_info;
 	bool trigger_time, start_time, end_time, time_zone, dst_enable, dst_status;
 	bool line_trigger_data;
@@ -201,10 +201,10 @@ void ff_report_content_all(ff_report_content *c);
 bool ff_report_content_wants(const ff_report_content *c, ff_event_type type);
 
 typedef struct ff_report_opts {
-	const ff_device_info *device;     /* NULL: ff_device_info_default */
-	const ff_time_info *time;         /* NULL: ff_time_info_default */
+	const ff_device_info *device;	  /* NULL: ff_device_info_default */
+	const ff_time_info *time;	  /* NULL: ff_time_info_default */
 	const ff_report_content *content; /* NULL: everything */
-	bool pretty; /* indented for people; otherwise one line (JSON Lines) */
+	bool pretty;			  /* indented for people; otherwise one line (JSON Lines) */
 } ff_report_opts;
 
 /* The periodic report (guide 7.1) of counts under rules for the period
@@ -219,8 +219,8 @@ ff_status ff_report_periodic(const ff_report_opts *opts, const ff_rules *rules,
 
 /* The trigger report of one event (guide 7.2 line crossing, 7.3 region
  * count, 7.4 dwell) with time_info.time = the event's time. */
-ff_status ff_report_trigger(const ff_report_opts *opts, const ff_rules *rules,
-			    const ff_event *ev, char **out, ff_error *err);
+ff_status ff_report_trigger(const ff_report_opts *opts, const ff_rules *rules, const ff_event *ev,
+			    char **out, ff_error *err);
 
 #ifdef __cplusplus
 }

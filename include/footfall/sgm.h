@@ -77,6 +77,15 @@ typedef struct ff_sgm_params {
 	/* Penalties in cost units (one census bit = 1). 0 < p1 < p2 <= 1023.
 	 * Defaults 7 and 86. */
 	int p1, p2;
+	/* P2 adapts to the intensity step between the two pixels of a path
+	 * step: P2 * p2_adapt / (p2_adapt + |I(p) - I(p-r)|), at least P1 + 1,
+	 * so that disparity jumps are cheaper across intensity edges. 0 keeps
+	 * P2 constant. 0..255, default 8. */
+	int p2_adapt;
+	/* Intensity term added to the census cost: min(|IL - IR| / 2, ad_cap);
+	 * it helps where census alone is ambiguous (flat or dark areas). 0
+	 * turns it off (pure census). 0..63, default 16. */
+	int ad_cap;
 	/* Uniqueness margin in percent: the best cost must beat every
 	 * disparity more than one pixel away by this margin, otherwise the
 	 * pixel is invalid. 0 disables. Default 10. */

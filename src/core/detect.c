@@ -5,12 +5,13 @@
  * top 10 cm of a head is a compact blob of 0.01-0.06 m^2, and a hand's breadth
  * away the body is 15-45 cm lower. Everything else a counter sees fails one of
  * these tests: a table or shelf top is a blob far larger than a head, a raised
- * hand or a speckle is smaller, a bag in a cart has no shoulders around it.
+ * hand or a speckle is smaller, the rim or handle of a cart is thin, a bag in a
+ * cart has no shoulders around it.
  *
  * Candidates are local maxima of the grid with a plausible height, visited
  * from the highest down. Each is grown into its blob (cells connected to it
  * and no more than BLOB_DROP below it); the blob is judged by its area, its
- * extent and the ring of cells around it. An accepted head suppresses lower
+ * extent, its shape and the ring of cells around it. An accepted head suppresses lower
  * candidates closer than a head's width on the floor, which still keeps two
  * people walking shoulder to shoulder (heads >= 0.3 m apart) apart. Cells of
  * a rejected large blob are claimed so that the hundreds of maxima of a noisy
@@ -19,6 +20,7 @@
  * All sizes are metric and converted to cells with the depth of the
  * candidate, so the same rules hold at 2.2 m and at 6 m.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +29,7 @@
 
 #define BLOB_DROP 0.10f        /* head blob: cells at most this far below its top */
 #define BLOB_MAX_R 0.20        /* a head blob fits inside this radius (m) */
-#define BLOB_MIN_AREA 0.010    /* m^2: a fist or a speckle is smaller */
+#define BLOB_MIN_AREA 0.007    /* m^2: a fist or a speckle is smaller */
 #define BLOB_MAX_AREA 0.080    /* m^2: a large hat still fits */
 #define RING_R0 1.2            /* ring where shoulders are, in head radii */
 #define RING_R1 2.6
@@ -35,6 +37,8 @@
 #define SHOULDER_MAX 0.70f     /* ... and not further */
 #define SHOULDER_FRACTION 0.10 /* share of the ring that must be body */
 #define HEAD_SEPARATION 0.24   /* m on the floor between two accepted heads */
+#define HEAD_MIN_STD 0.018     /* m: spread of a head blob across its narrow axis */
+#define HEAD_MAX_ELONGATION 2.5
 #define TOP_BAND 0.03f         /* head height: mean of the blob's top band */
 
 ff_status ff_detector_init(ff_detector *d, const ff_grid *g, ff_error *err)
@@ -43,8 +47,10 @@ ff_status ff_detector_init(ff_detector *d, const ff_grid *g, ff_error *err)
 	d->ncells = g->gw * g->gh;
 	d->cand = malloc((size_t)d->ncells * sizeof *d->cand);
 	d->stack = malloc((size_t)d->ncells * sizeof *d->stack);
-	d->mark = malloc((size_t)d->ncells);
-	if (!d->cand || !d->stack || !d->mark) {
+	d->members = malloc((size_t)d->ncells * sizeof *d->members);
+	d->visit = calloc((size_t)d->ncells, sizeof *d->visit);
+	d->claim = malloc((size_t)d->ncells);
+	if (!d->cand || !d->stack || !d->members || !d->visit || !d->claim) {
 		ff_detector_free(d);
 		return ff_error_set(err, FF_ERR_NOMEM, "detector: out of memory");
 	}
@@ -55,7 +61,9 @@ void ff_detector_free(ff_detector *d)
 {
 	free(d->cand);
 	free(d->stack);
-	free(d->mark);
+	free(d->members);
+	free(d->visit);
+	free(d->claim);
 	memset(d, 0, sizeof *d);
 }
 
@@ -93,52 +101,80 @@ static bool local_max(const float *h, int gw, int gh, int x, int y)
 }
 
 typedef struct blob {
-	int area;
+	int area;              /* cells, listed in d->members */
 	bool too_big;
 	double su, sv, sw;     /* weighted centroid sums in cells */
 	double top_sum;
 	int top_n;
+	double minor, major;   /* standard deviations along the axes, cells */
 } blob;
 
 static void grow_blob(ff_detector *d, const ff_grid *g, int start, float top, double max_r_cells,
 		      blob *b)
 {
+	static const int off[4][2] = {{1, 0}, {-1, 0}, {0, 1}, {0, -1}};
 	const int gw = g->gw, gh = g->gh;
 	const float floor_h = top - BLOB_DROP;
 	const int sx = start % gw, sy = start / gw;
 	const double r2 = max_r_cells * max_r_cells;
+	double mx = 0, my = 0, mxx = 0, myy = 0, mxy = 0;
 	int sp = 0;
 
 	memset(b, 0, sizeof *b);
+	/* Stamps instead of a cleared mask: one flood costs its own cells only. */
+	if (++d->stamp == INT_MAX) {
+		memset(d->visit, 0, (size_t)d->ncells * sizeof *d->visit);
+		d->stamp = 1;
+	}
 	d->stack[sp++] = start;
-	d->mark[start] = 1;
+	d->visit[start] = d->stamp;
 	while (sp) {
 		int c = d->stack[--sp];
 		int x = c % gw, y = c / gw;
 		float h = g->height[c];
 		double w = h - floor_h;
-		b->area++;
+		d->members[b->area++] = c;
 		b->su += w * x;
 		b->sv += w * y;
 		b->sw += w;
+		mx += x;
+		my += y;
+		mxx += (double)x * x;
+		myy += (double)y * y;
+		mxy += (double)x * y;
 		if (h >= top - TOP_BAND) {
 			b->top_sum += h;
 			b->top_n++;
 		}
 		if ((double)(x - sx) * (x - sx) + (double)(y - sy) * (y - sy) > r2)
 			b->too_big = true;
-		static const int off[4][2] = {{1, 0}, {-1, 0}, {0, 1}, {0, -1}};
 		for (int k = 0; k < 4; k++) {
 			int nx = x + off[k][0], ny = y + off[k][1];
 			if (nx < 0 || ny < 0 || nx >= gw || ny >= gh)
 				continue;
 			int n = ny * gw + nx;
-			if (d->mark[n] || g->height[n] < floor_h)
+			if (d->visit[n] == d->stamp || g->height[n] < floor_h)
 				continue;
-			d->mark[n] = 1;
+			d->visit[n] = d->stamp;
 			d->stack[sp++] = n;
 		}
 	}
+	/* Axes of the blob from its second moments (cells count as unit
+	 * squares, hence the 1/12). */
+	double n = b->area;
+	mx /= n;
+	my /= n;
+	double cxx = mxx / n - mx * mx + 1.0 / 12, cyy = myy / n - my * my + 1.0 / 12;
+	double cxy = mxy / n - mx * my;
+	double tr = 0.5 * (cxx + cyy), det = sqrt(0.25 * (cxx - cyy) * (cxx - cyy) + cxy * cxy);
+	b->major = sqrt(tr + det);
+	b->minor = sqrt(tr - det > 0 ? tr - det : 0);
+}
+
+static void claim_blob(ff_detector *d, const blob *b)
+{
+	for (int i = 0; i < b->area; i++)
+		d->claim[d->members[i]] = 1;
 }
 
 /* Share of valid cells in the ring around (cu, cv) that look like a body
@@ -205,21 +241,28 @@ int ff_detect(ff_detector *d, const ff_grid *g, const ff_camera *cam, const ff_p
 	qsort(keys, (size_t)ncand, sizeof *keys, cmp_cand);
 	for (int i = 0; i < ncand; i++)
 		d->cand[i] = keys[i].idx;
-	memset(d->mark, 0, (size_t)d->ncells);
+	memset(d->claim, 0, (size_t)d->ncells);
 
 	for (int i = 0; i < ncand && ndet < cap; i++) {
 		int c = d->cand[i];
-		if (d->mark[c])
+		if (d->claim[c])
 			continue;
 		float top = g->height[c];
-		double z = g->zmin[c];
+		double z = g->z[c];
 		double cell_m = g->cell * z / f; /* metres per cell at the head */
 		if (cell_m <= 0)
 			continue;
 		blob b;
 		grow_blob(d, g, c, top, BLOB_MAX_R / cell_m, &b);
 		double area = b.area * cell_m * cell_m;
-		if (b.too_big || area < BLOB_MIN_AREA || area > BLOB_MAX_AREA || b.sw <= 0)
+		if (b.too_big) {
+			claim_blob(d, &b);
+			continue;
+		}
+		/* A head is round or a short ellipse; rims, handles and
+		 * shelf edges are thin. */
+		if (area < BLOB_MIN_AREA || area > BLOB_MAX_AREA || b.sw <= 0 ||
+		    b.minor * cell_m < HEAD_MIN_STD || b.major > HEAD_MAX_ELONGATION * b.minor)
 			continue;
 		double cu = b.su / b.sw, cv = b.sv / b.sw;
 		/* The shoulders' ring scales with the head: a child's body is
@@ -246,8 +289,10 @@ int ff_detect(ff_detector *d, const ff_grid *g, const ff_camera *cam, const ff_p
 			double dx = out[j].fx - det.fx, dy = out[j].fy - det.fy;
 			near = dx * dx + dy * dy < HEAD_SEPARATION * HEAD_SEPARATION;
 		}
-		if (!near)
+		if (!near) {
 			out[ndet++] = det;
+			claim_blob(d, &b);
+		}
 	}
 	return ndet;
 }

@@ -57,17 +57,19 @@ typedef struct ff_grid {
 	int cell;       /* pixels per cell side */
 	int gw, gh;     /* grid size in cells */
 	float *height;  /* metres above the floor, FF_NODATA without depth */
-	float *zmin;    /* nearest depth in the cell, metres (0 = none) */
+	float *z;       /* robust depth of the cell, metres (0 = none) */
 	float *k;       /* n . ray(u, v) at the cell centre */
 	float *rx, *ry; /* ray (x/z, y/z) at the cell centre */
-	uint16_t *colmin; /* one row of column minima, width entries */
+	/* per-column accumulators of one grid row, width entries each */
+	uint32_t *colsum;
+	uint16_t *colcnt, *colmin, *colmax;
 } ff_grid;
 
 ff_status ff_grid_init(ff_grid *g, const ff_camera *cam, ff_error *err);
 void ff_grid_free(ff_grid *g);
 /* Recomputes the per-cell ray factors for a plane. */
 void ff_grid_set_plane(ff_grid *g, const ff_plane *p);
-/* Fills zmin and height from a depth frame. */
+/* Fills z and height from a depth frame. */
 void ff_grid_build(ff_grid *g, const ff_camera *cam, const ff_plane *p, const uint16_t *depth);
 
 /* ---- detect.c --------------------------------------------------------- */
@@ -82,7 +84,10 @@ typedef struct ff_detection {
 typedef struct ff_detector {
 	int *cand;            /* candidate cell indices */
 	int *stack;           /* flood-fill stack */
-	unsigned char *mark;  /* per cell: visited by a blob test */
+	int *members;         /* cells of the blob being grown */
+	int *visit;           /* per cell: stamp of the last flood that saw it */
+	int stamp;
+	unsigned char *claim; /* per cell: part of a head or of a large blob */
 	int ncells;
 	double min_h, max_h;  /* target height range (metres) */
 } ff_detector;

@@ -22,8 +22,8 @@
 
 #include "internal.h"
 
-#define CONFIRM_HITS 3
-#define TENTATIVE_MAX_MISSES 2
+#define CONFIRM_HITS 6
+#define TENTATIVE_MAX_MISSES 1
 #define MAX_COAST_S 0.8   /* a confirmed track survives this long unseen */
 #define GATE_M 0.45       /* largest jump between predicted and detected */
 #define GATE_GROWTH 1.5   /* m/s: the gate widens while coasting */

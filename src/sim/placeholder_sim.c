@@ -1,2 +1,0 @@
-/* Temporary: replaced when the sim module lands. */
-typedef int ff_sim_placeholder;

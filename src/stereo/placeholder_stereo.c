@@ -1,2 +1,0 @@
-/* Temporary: replaced when the stereo module lands. */
-typedef int ff_stereo_placeholder;

@@ -1,0 +1,18 @@
+# Accuracy of the counting engine on the simulator's scene catalogue, rendered
+# in memory (no files). It is the engine's acceptance test: count accuracy and
+# event F1 must both reach 0.998 over the whole suite.
+add_test(NAME eval_suite_accuracy
+  COMMAND $<TARGET_FILE:footfall_cli> eval --suite --min-accuracy 0.998 --min-f1 0.998)
+set_tests_properties(eval_suite_accuracy PROPERTIES LABELS accuracy TIMEOUT 900)
+
+# The simulate -> disk -> eval round trip on one small scene: the files
+# written by `simulate` must be readable by `eval` (recording, rules, truth).
+add_test(NAME eval_disk_roundtrip
+  COMMAND ${CMAKE_COMMAND} -E env bash -c
+    "d=$(mktemp -d) && trap 'rm -rf $d' EXIT && \
+     $<TARGET_FILE:footfall_cli> simulate --scene single -o $d/single && \
+     $<TARGET_FILE:footfall_cli> eval $d/single --json | grep -q '\"truth_events\": 1'")
+set_tests_properties(eval_disk_roundtrip PROPERTIES TIMEOUT 120)
+
+add_test(NAME simulate_bad_scene COMMAND $<TARGET_FILE:footfall_cli> simulate --scene nope -o x)
+set_tests_properties(simulate_bad_scene PROPERTIES WILL_FAIL TRUE)
