@@ -126,7 +126,7 @@ static int detect_people(const scene *sc, double install_h)
 	ff_detector d;
 	ff_plane p;
 	ff_detection out[FF_MAX_DETECTIONS];
-	assert_int_equal(ff_grid_init(&g, &cam, NULL), FF_OK);
+	assert_int_equal(ff_grid_init(&g, &cam, 4, NULL), FF_OK);
 	assert_int_equal(ff_detector_init(&d, &g, NULL), FF_OK);
 	d.min_h = 0.9;
 	d.max_h = 2.2;
@@ -149,7 +149,7 @@ static void test_single_person_detected_with_height(void **state)
 	ff_detector d;
 	ff_plane p;
 	ff_detection out[8];
-	ff_grid_init(&g, &cam, NULL);
+	ff_grid_init(&g, &cam, 4, NULL);
 	ff_detector_init(&d, &g, NULL);
 	d.min_h = 0.9;
 	d.max_h = 2.2;

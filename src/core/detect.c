@@ -30,10 +30,12 @@
 #define BLOB_DROP 0.10f        /* head blob: cells at most this far below its top */
 #define BLOB_MAX_R 0.20        /* a head blob fits inside this radius (m) */
 #define BLOB_MIN_AREA 0.007    /* m^2: a fist or a speckle is smaller */
-#define BLOB_MAX_AREA 0.080    /* m^2: a large hat still fits */
+#define BLOB_MAX_AREA 0.080    /* m^2: a large head with a hood still fits */
+#define CROWN_DROP 0.05f       /* a hat's crown: cells this close to its top */
+#define CROWN_MAX_AREA 0.035   /* m^2: a crown is no larger than a head */
 #define RING_R0 1.2            /* ring where shoulders are, in head radii */
 #define RING_R1 2.6
-#define SHOULDER_MIN 0.12f     /* shoulders lie this much below the head top ... */
+#define SHOULDER_GAP 0.02f     /* the body lies this much below the blob's cut ... */
 #define SHOULDER_MAX 0.70f     /* ... and not further */
 #define SHOULDER_FRACTION 0.10 /* share of the ring that must be body */
 #define HEAD_SEPARATION 0.24   /* m on the floor between two accepted heads */
@@ -109,12 +111,12 @@ typedef struct blob {
 	double minor, major;   /* standard deviations along the axes, cells */
 } blob;
 
-static void grow_blob(ff_detector *d, const ff_grid *g, int start, float top, double max_r_cells,
-		      blob *b)
+static void grow_blob(ff_detector *d, const ff_grid *g, int start, float top, float drop,
+		      double max_r_cells, blob *b)
 {
 	static const int off[4][2] = {{1, 0}, {-1, 0}, {0, 1}, {0, -1}};
 	const int gw = g->gw, gh = g->gh;
-	const float floor_h = top - BLOB_DROP;
+	const float floor_h = top - drop;
 	const int sx = start % gw, sy = start / gw;
 	const double r2 = max_r_cells * max_r_cells;
 	double mx = 0, my = 0, mxx = 0, myy = 0, mxy = 0;
@@ -179,8 +181,8 @@ static void claim_blob(ff_detector *d, const blob *b)
 
 /* Share of valid cells in the ring around (cu, cv) that look like a body
  * under a head of height top. */
-static double shoulder_share(const ff_grid *g, double cu, double cv, float top, double r0,
-			     double r1)
+static double shoulder_share(const ff_grid *g, double cu, double cv, float top, float min_drop,
+			     double r0, double r1)
 {
 	int x0 = (int)floor(cu - r1), x1 = (int)ceil(cu + r1);
 	int y0 = (int)floor(cv - r1), y1 = (int)ceil(cv + r1);
@@ -207,12 +209,30 @@ static double shoulder_share(const ff_grid *g, double cu, double cv, float top, 
 				continue;
 			valid++;
 			float drop = top - h;
-			body += drop >= SHOULDER_MIN && drop <= SHOULDER_MAX;
+			body += drop >= min_drop && drop <= SHOULDER_MAX;
 		}
 	/* A head at the image border has no ring to judge: let it pass. */
 	if (valid < 4)
 		return 1.0;
 	return (double)body / valid;
+}
+
+/* The tests a blob grown down to `drop` below its top must pass to be a head:
+ * size, shape, and a body around it. */
+static bool head_blob(const ff_grid *g, const blob *b, double cell_m, float top, float drop,
+		      double max_area)
+{
+	double area = b->area * cell_m * cell_m;
+	/* A head is round or a short ellipse; rims, handles and shelf edges
+	 * are thin. */
+	if (b->too_big || area < BLOB_MIN_AREA || area > max_area || b->sw <= 0 ||
+	    b->minor * cell_m < HEAD_MIN_STD || b->major > HEAD_MAX_ELONGATION * b->minor)
+		return false;
+	/* The shoulders' ring scales with the head: a child's body is closer
+	 * to its smaller head. */
+	double r_head = sqrt(b->area / M_PI);
+	return shoulder_share(g, b->su / b->sw, b->sv / b->sw, top, drop + SHOULDER_GAP,
+			      RING_R0 * r_head, RING_R1 * r_head) >= SHOULDER_FRACTION;
 }
 
 int ff_detect(ff_detector *d, const ff_grid *g, const ff_camera *cam, const ff_plane *p,
@@ -252,25 +272,25 @@ int ff_detect(ff_detector *d, const ff_grid *g, const ff_camera *cam, const ff_p
 		double cell_m = g->cell * z / f; /* metres per cell at the head */
 		if (cell_m <= 0)
 			continue;
+		const double max_r = BLOB_MAX_R / cell_m;
 		blob b;
-		grow_blob(d, g, c, top, BLOB_MAX_R / cell_m, &b);
-		double area = b.area * cell_m * cell_m;
-		if (b.too_big) {
-			claim_blob(d, &b);
-			continue;
+		grow_blob(d, g, c, top, BLOB_DROP, max_r, &b);
+		bool was_big = b.too_big;
+		if (!head_blob(g, &b, cell_m, top, BLOB_DROP, BLOB_MAX_AREA)) {
+			/* A hat's brim widens the top of a head and hides the
+			 * shoulders; its crown alone is head-sized, with the
+			 * brim as the body around it. A table top, a canopy or
+			 * a cart's rim has no such crown. */
+			grow_blob(d, g, c, top, CROWN_DROP, max_r, &b);
+			if (!head_blob(g, &b, cell_m, top, CROWN_DROP, CROWN_MAX_AREA)) {
+				if (was_big) {
+					grow_blob(d, g, c, top, BLOB_DROP, max_r, &b);
+					claim_blob(d, &b);
+				}
+				continue;
+			}
 		}
-		/* A head is round or a short ellipse; rims, handles and
-		 * shelf edges are thin. */
-		if (area < BLOB_MIN_AREA || area > BLOB_MAX_AREA || b.sw <= 0 ||
-		    b.minor * cell_m < HEAD_MIN_STD || b.major > HEAD_MAX_ELONGATION * b.minor)
-			continue;
 		double cu = b.su / b.sw, cv = b.sv / b.sw;
-		/* The shoulders' ring scales with the head: a child's body is
-		 * closer to its smaller head. */
-		double r_head = sqrt(b.area / M_PI);
-		double sh = shoulder_share(g, cu, cv, top, RING_R0 * r_head, RING_R1 * r_head);
-		if (sh < SHOULDER_FRACTION)
-			continue;
 
 		ff_detection det;
 		det.height = b.top_n ? (float)(b.top_sum / b.top_n) : top;

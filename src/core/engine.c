@@ -17,6 +17,8 @@
 #include "internal.h"
 
 #define FLOOR_FRAMES 10
+#define MAX_HEIGHT_DISAGREEMENT 0.15
+#define CELL_AT_HEAD_M 0.025
 
 struct ff_engine {
 	ff_camera cam;
@@ -40,20 +42,55 @@ struct ff_engine {
 	ff_event events[FF_MAX_EVENTS];
 };
 
+/* The plane in use. With automatic height it is the measured plane. With a
+ * configured height the camera is taken at that height, but its tilt comes
+ * from the measurement when one exists and agrees with the configured height
+ * within MAX_HEIGHT_DISAGREEMENT: an installer types the height, nobody types
+ * the few degrees a bracket is off. */
 static void apply_rules_to_plane(ff_engine *e)
 {
-	if (e->rules.installation_height_auto) {
+	const ff_rules *r = &e->rules;
+	if (r->installation_height_auto) {
 		e->plane_known = e->has_measured;
 		if (e->has_measured)
 			e->plane = e->measured;
 	} else {
-		ff_plane_from_height(&e->plane, e->rules.installation_height_m);
+		double h = r->installation_height_m;
+		if (e->has_measured && fabs(e->measured.d - h) <= MAX_HEIGHT_DISAGREEMENT * h)
+			ff_plane_set(&e->plane, e->measured.n, h);
+		else
+			ff_plane_from_height(&e->plane, h);
 		e->plane_known = true;
 	}
 	if (e->plane_known)
 		ff_grid_set_plane(&e->grid, &e->plane);
+	e->det.min_h = r->min_target_height_m;
+	e->det.max_h = r->max_target_height_m;
+}
+
+/* Grid cells of about CELL_AT_HEAD_M at the height of a head, so that a head
+ * spans several cells from 2.2 m to 6 m. */
+static int choose_cell(const ff_camera *cam, const ff_rules *r)
+{
+	double h = r->installation_height_auto ? 3.0 : r->installation_height_m;
+	double dist = h - 1.6 > 0.4 ? h - 1.6 : 0.4;
+	int cell = (int)lround(CELL_AT_HEAD_M * 0.5 * (cam->fx + cam->fy) / dist);
+	return cell < 1 ? 1 : cell > 8 ? 8 : cell;
+}
+
+static ff_status init_grid(ff_engine *e, ff_error *err)
+{
+	ff_status st;
+	ff_detector_free(&e->det);
+	ff_grid_free(&e->grid);
+	if ((st = ff_grid_init(&e->grid, &e->cam, choose_cell(&e->cam, &e->rules), err)) ||
+	    (st = ff_detector_init(&e->det, &e->grid, err)))
+		return st;
+	if (e->plane_known)
+		ff_grid_set_plane(&e->grid, &e->plane);
 	e->det.min_h = e->rules.min_target_height_m;
 	e->det.max_h = e->rules.max_target_height_m;
+	return FF_OK;
 }
 
 ff_status ff_engine_create(const ff_camera *cam, const ff_rules *rules, ff_engine **out,
@@ -70,11 +107,12 @@ ff_status ff_engine_create(const ff_camera *cam, const ff_rules *rules, ff_engin
 		return ff_error_set(err, FF_ERR_NOMEM, "engine: out of memory");
 	e->cam = *cam;
 	e->rules = *rules;
-	if ((st = ff_grid_init(&e->grid, cam, err)) || (st = ff_detector_init(&e->det, &e->grid, err))) {
+	if ((st = init_grid(e, err))) {
 		ff_engine_destroy(e);
 		return st;
 	}
-	e->fit.cap = e->grid.gw * e->grid.gh;
+	e->fit.step = cam->width / 160 > 1 ? cam->width / 160 : 1;
+	e->fit.cap = (cam->width / e->fit.step) * (cam->height / e->fit.step);
 	e->fit.pts = malloc((size_t)e->fit.cap * 3 * sizeof(float));
 	e->fit.inlier = malloc((size_t)e->fit.cap);
 	if (!e->fit.pts || !e->fit.inlier) {
@@ -108,30 +146,30 @@ ff_status ff_engine_set_rules(ff_engine *e, const ff_rules *rules, ff_error *err
 		return st;
 	bool floor_changed = rules->installation_height_auto != e->rules.installation_height_auto ||
 			     rules->installation_height_m != e->rules.installation_height_m;
+	int old_cell = choose_cell(&e->cam, &e->rules);
 	e->rules = *rules;
 	ff_counter_set_rules(&e->counter, rules);
+	/* A new height may ask for another grid: set-up work, not per frame. */
+	if (choose_cell(&e->cam, rules) != old_cell && (st = init_grid(e, err)))
+		return st;
 	if (floor_changed)
 		apply_rules_to_plane(e);
-	else {
-		e->det.min_h = rules->min_target_height_m;
-		e->det.max_h = rules->max_target_height_m;
-	}
+	e->det.min_h = rules->min_target_height_m;
+	e->det.max_h = rules->max_target_height_m;
 	return FF_OK;
 }
 
-/* One 3-D point per grid cell, from the pixel at the cell's centre (a single
- * pixel, not the cell minimum, so the floor is not biased towards the
- * camera by noise). */
+/* 3-D points on a lattice of about 160 columns, each from a single pixel (a
+ * cell average would blur the floor's edge with whatever stands on it). */
 static void measure_floor(ff_engine *e, const uint16_t *depth)
 {
 	const ff_camera *c = &e->cam;
-	const int cell = e->grid.cell;
+	const int step = e->fit.step;
 	int n = 0;
-	for (int gy = 0; gy < e->grid.gh; gy++)
-		for (int gx = 0; gx < e->grid.gw; gx++) {
-			int u = gx * cell + cell / 2, v = gy * cell + cell / 2;
+	for (int v = step / 2; v < c->height; v += step)
+		for (int u = step / 2; u < c->width; u += step) {
 			uint16_t raw = depth[(size_t)v * (size_t)c->width + (size_t)u];
-			if (!raw)
+			if (!raw || n >= e->fit.cap)
 				continue;
 			float z = (float)(raw / c->depth_scale);
 			float *p = e->fit.pts + 3 * n++;
@@ -155,8 +193,7 @@ static void measure_floor(ff_engine *e, const uint16_t *depth)
 			  e->fit_n[2] * e->fit_n[2]);
 	ff_plane_set(&e->measured, e->fit_n, e->fit_d / e->fits * len);
 	e->has_measured = true;
-	if (e->rules.installation_height_auto)
-		apply_rules_to_plane(e);
+	apply_rules_to_plane(e);
 }
 
 static void observe(const ff_engine *e, const ff_track *k, ff_observation *o)

@@ -3,9 +3,9 @@
  *
  * People are found from above as the highest points of compact blobs, so the
  * engine needs, per small patch of the image, the height of the surface
- * there. The grid has cells of cell x cell pixels (about 160 cells
- * across whatever the resolution), which keeps detection cost independent of
- * the camera and still puts 8 or more cells across a head at 6 m.
+ * there. The grid has cells of cell x cell pixels, chosen by the engine so
+ * that a cell is a few centimetres at head height: fine enough to see a
+ * head's shape, coarse enough to keep detection cheap.
  *
  * The depth of a cell is the mean of its valid pixels without the nearest and
  * the farthest one: stereo depth is noisy (at 4 m a pixel's error is several
@@ -23,12 +23,10 @@
 
 #include "internal.h"
 
-ff_status ff_grid_init(ff_grid *g, const ff_camera *cam, ff_error *err)
+ff_status ff_grid_init(ff_grid *g, const ff_camera *cam, int cell, ff_error *err)
 {
 	memset(g, 0, sizeof *g);
-	g->cell = (cam->width + 80) / 160;
-	if (g->cell < 1)
-		g->cell = 1;
+	g->cell = cell < 1 ? 1 : cell;
 	g->gw = cam->width / g->cell;
 	g->gh = cam->height / g->cell;
 	size_t n = (size_t)g->gw * (size_t)g->gh;

@@ -46,6 +46,7 @@ typedef struct ff_floor_fit {
 	float *pts; /* 3 * cap */
 	unsigned char *inlier;
 	int cap;
+	int step; /* pixels between sampled points */
 	uint64_t rng;
 } ff_floor_fit;
 
@@ -65,7 +66,7 @@ typedef struct ff_grid {
 	uint16_t *colcnt, *colmin, *colmax;
 } ff_grid;
 
-ff_status ff_grid_init(ff_grid *g, const ff_camera *cam, ff_error *err);
+ff_status ff_grid_init(ff_grid *g, const ff_camera *cam, int cell, ff_error *err);
 void ff_grid_free(ff_grid *g);
 /* Recomputes the per-cell ray factors for a plane. */
 void ff_grid_set_plane(ff_grid *g, const ff_plane *p);
