@@ -15,7 +15,8 @@ ROOT=$(pwd)
 
 PACKAGES=(build-essential cmake pkg-config clang libclang-rt-14-dev
 	libcmocka-dev libjansson-dev libpng-dev
-	libavformat-dev libavcodec-dev libswscale-dev libavutil-dev)
+	libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
+	libmicrohttpd-dev libsqlite3-dev libsodium-dev curl jq)
 BENCH_PACKAGES=(python3-opencv python3-numpy)
 
 install_packages() {
@@ -58,7 +59,7 @@ test)
 	# accuracy suite, which the sanitizer build runs on a few scenes.
 	build build-asan -DFF_SANITIZE=ON
 	ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j "$(jobs)" -LE accuracy
-	./build-asan/footfall eval --suite --scenes single_in,pairs_3m,regions_dwell >/dev/null
+	./build-asan/footfall eval --suite --scenes single,pairs_3m,regions_dwell >/dev/null
 	scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
 	;;
 bench)

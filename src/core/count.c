@@ -376,10 +376,14 @@ void ff_counter_end(ff_counter *c, int slot, const ff_observation *o, double t, 
 	ff_person_state *ps = &c->person[slot];
 	if (ps->track_id != o->id)
 		return;
+	/* A person lost from view left when last seen: that moment, not the
+	 * frame that gave up on the track, is when the stay or the area visit
+	 * ended. */
+	double gone = stream_end ? t : last_seen;
 	for (int i = 0; i < c->rules.nlines; i++) {
 		ff_line_state *st = &ps->line[i];
 		if (st->in_area && uturn_active(c, &c->rules.lines[i]))
-			leave_area(c, st, i, st->side, o, t);
+			leave_area(c, st, i, st->side, o, gone);
 		if (st->pending && o->confirmed && o->valid)
 			count_passage(c, i, st->pending, o, st->pending_t);
 	}
@@ -388,9 +392,8 @@ void ff_counter_end(ff_counter *c, int slot, const ff_observation *o, double t, 
 			ff_region_state *rs = &ps->region[j];
 			if (rs->inside)
 				leave_region(c, rs, j, o,
-					     rs->outside_since >= 0 ? rs->outside_since
-								    : stream_end ? t : last_seen,
-					     t, stream_end);
+					     rs->outside_since >= 0 ? rs->outside_since : gone,
+					     gone, stream_end);
 		}
 	ps->track_id = -1;
 }
