@@ -1,0 +1,401 @@
+/*
+ * config.c - the device's configuration document.
+ *
+ *   {"device":         {"device_name", "cus_device_id", "cus_site_id"},
+ *    "time":           {"time_zone": "+08:00",
+ *                       "dst": {"enabled", "start": "MM-DDTHH:MM",
+ *                               "end": "MM-DDTHH:MM", "bias_min"}},
+ *    "privacy":        {"preview": "none"|"static"|"video",
+ *                       "image_type": "monochrome"|"pseudo_color",
+ *                       "resolution": "low"|"high"},
+ *    "reset_schedule": {"enabled", "time": "HH:MM"},
+ *    "rules":          spec section 3}
+ *
+ * The whole document is parsed into a fresh fd_config and only a complete
+ * success is handed back, so a bad field can never leave half a change
+ * behind. Every section and key is optional (factory values fill in), every
+ * unknown key is an error: a misspelt option must not be silently dropped.
+ * The rules go through the library's own parser, which names their fields.
+ *
+ * DST: the switch times are local standard time on fixed dates every year
+ * (the guide's start/end/bias); a start later than the end in the year is a
+ * southern-hemisphere summer that spans the new year.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "daemon.h"
+
+void fd_config_default(fd_config *c, const ff_rules *rules)
+{
+	memset(c, 0, sizeof *c);
+	ff_device_info dev;
+	ff_device_info_default(&dev);
+	snprintf(c->device_name, sizeof c->device_name, "%s", dev.device_name);
+	c->dst.start_month = 3;
+	c->dst.start_day = 31;
+	c->dst.start_minute = 120;
+	c->dst.end_month = 10;
+	c->dst.end_day = 27;
+	c->dst.end_minute = 180;
+	c->dst.bias_min = 60;
+	c->preview = FD_PREVIEW_VIDEO;
+	c->pseudo_color = true;
+	c->reset_minute = 0;
+	if (rules)
+		c->rules = *rules;
+	else
+		ff_rules_default(&c->rules);
+}
+
+/* ---- Parsing helpers ----------------------------------------------------- */
+
+static ff_status check_keys(json_t *obj, const char *path, const char *const *allowed,
+			    ff_error *err)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(obj, key, v)
+	{
+		bool known = false;
+		for (const char *const *a = allowed; *a && !known; a++)
+			known = !strcmp(*a, key);
+		if (!known)
+			return ff_error_set(err, FF_ERR_INVALID, "%s%s%s: unknown key", path,
+					    *path ? "." : "", key);
+	}
+	return FF_OK;
+}
+
+static ff_status get_object(json_t *parent, const char *sect, const char *key, json_t **out,
+			    ff_error *err)
+{
+	json_t *v = json_object_get(parent, key);
+	*out = NULL;
+	if (!v)
+		return FF_OK;
+	if (!json_is_object(v))
+		return ff_error_set(err, FF_ERR_INVALID, "%s%s%s: expected an object", sect,
+				    *sect ? "." : "", key);
+	*out = v;
+	return FF_OK;
+}
+
+static ff_status get_string(json_t *obj, const char *sect, const char *key, char *buf, size_t cap,
+			    ff_error *err)
+{
+	json_t *v = json_object_get(obj, key);
+	if (!v)
+		return FF_OK;
+	if (!json_is_string(v))
+		return ff_error_set(err, FF_ERR_INVALID, "%s.%s: expected a string", sect, key);
+	if (json_string_length(v) >= cap)
+		return ff_error_set(err, FF_ERR_LIMIT, "%s.%s: at most %zu characters", sect, key,
+				    cap - 1);
+	const char *s = json_string_value(v);
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			return ff_error_set(err, FF_ERR_INVALID,
+					    "%s.%s: control characters are not allowed", sect, key);
+	snprintf(buf, cap, "%s", s);
+	return FF_OK;
+}
+
+static ff_status get_bool(json_t *obj, const char *sect, const char *key, bool *out, ff_error *err)
+{
+	json_t *v = json_object_get(obj, key);
+	if (!v)
+		return FF_OK;
+	if (!json_is_boolean(v))
+		return ff_error_set(err, FF_ERR_INVALID, "%s.%s: expected true or false", sect,
+				    key);
+	*out = json_is_true(v);
+	return FF_OK;
+}
+
+static ff_status get_choice(json_t *obj, const char *sect, const char *key,
+			    const char *const *choices, int *out, ff_error *err)
+{
+	char buf[32] = "";
+	json_t *v = json_object_get(obj, key);
+	if (!v)
+		return FF_OK;
+	if (!json_is_string(v) || json_string_length(v) >= sizeof buf)
+		return ff_error_set(err, FF_ERR_INVALID, "%s.%s: expected a string", sect, key);
+	snprintf(buf, sizeof buf, "%s", json_string_value(v));
+	for (int i = 0; choices[i]; i++)
+		if (!strcmp(buf, choices[i])) {
+			*out = i;
+			return FF_OK;
+		}
+	return ff_error_set(err, FF_ERR_INVALID, "%s.%s: '%s' is not one of the allowed values",
+			    sect, key, buf);
+}
+
+/* "HH:MM" into minutes of the day. */
+static bool parse_hhmm(const char *s, int *minute)
+{
+	if (strlen(s) != 5 || s[2] != ':')
+		return false;
+	for (int i = 0; i < 5; i++)
+		if (i != 2 && (s[i] < '0' || s[i] > '9'))
+			return false;
+	int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
+	if (h > 23 || m > 59)
+		return false;
+	*minute = h * 60 + m;
+	return true;
+}
+
+/* "MM-DDTHH:MM". */
+static ff_status get_switch(json_t *obj, const char *key, int *month, int *day, int *minute,
+			    ff_error *err)
+{
+	char buf[16] = "";
+	ff_status st = get_string(obj, "time.dst", key, buf, sizeof buf, err);
+	if (st || !buf[0])
+		return st;
+	int mo = 0, d = 0;
+	bool ok = strlen(buf) == 11 && buf[2] == '-' && buf[5] == 'T' &&
+		  sscanf(buf, "%2d-%2d", &mo, &d) == 2 && mo >= 1 && mo <= 12 && d >= 1 &&
+		  d <= 31 && parse_hhmm(buf + 6, minute);
+	if (!ok)
+		return ff_error_set(err, FF_ERR_INVALID,
+				    "time.dst.%s: expected MM-DDTHH:MM, e.g. 03-31T02:00", key);
+	*month = mo;
+	*day = d;
+	return FF_OK;
+}
+
+static ff_status parse_device(json_t *doc, fd_config *c, ff_error *err)
+{
+	static const char *const keys[] = {"device_name", "cus_device_id", "cus_site_id", NULL};
+	json_t *o;
+	ff_status st = get_object(doc, "", "device", &o, err);
+	if (st || !o)
+		return st;
+	if ((st = check_keys(o, "device", keys, err)) ||
+	    (st = get_string(o, "device", "device_name", c->device_name, sizeof c->device_name,
+			     err)) ||
+	    (st = get_string(o, "device", "cus_device_id", c->cus_device_id,
+			     sizeof c->cus_device_id, err)) ||
+	    (st = get_string(o, "device", "cus_site_id", c->cus_site_id, sizeof c->cus_site_id,
+			     err)))
+		return st;
+	return FF_OK;
+}
+
+static ff_status parse_time(json_t *doc, fd_config *c, ff_error *err)
+{
+	static const char *const keys[] = {"time_zone", "dst", NULL};
+	static const char *const dst_keys[] = {"enabled", "start", "end", "bias_min", NULL};
+	json_t *o, *dst;
+	char tz[16] = "";
+	ff_status st = get_object(doc, "", "time", &o, err);
+	if (st || !o)
+		return st;
+	if ((st = check_keys(o, "time", keys, err)) ||
+	    (st = get_string(o, "time", "time_zone", tz, sizeof tz, err)))
+		return st;
+	if (tz[0]) {
+		ff_error tzerr;
+		if (ff_timezone_parse(tz, &c->utc_offset_min, &tzerr))
+			return ff_error_set(err, FF_ERR_INVALID, "time.time_zone: %s", tzerr.msg);
+	}
+	if ((st = get_object(o, "time", "dst", &dst, err)) || !dst)
+		return st;
+	if ((st = check_keys(dst, "time.dst", dst_keys, err)) ||
+	    (st = get_bool(dst, "time.dst", "enabled", &c->dst.enabled, err)) ||
+	    (st = get_switch(dst, "start", &c->dst.start_month, &c->dst.start_day,
+			     &c->dst.start_minute, err)) ||
+	    (st = get_switch(dst, "end", &c->dst.end_month, &c->dst.end_day, &c->dst.end_minute,
+			     err)))
+		return st;
+	json_t *bias = json_object_get(dst, "bias_min");
+	if (bias) {
+		if (!json_is_integer(bias) || json_integer_value(bias) < 0 ||
+		    json_integer_value(bias) > 120)
+			return ff_error_set(err, FF_ERR_INVALID,
+					    "time.dst.bias_min: expected an integer 0..120");
+		c->dst.bias_min = (int)json_integer_value(bias);
+	}
+	return FF_OK;
+}
+
+static ff_status parse_privacy(json_t *doc, fd_config *c, ff_error *err)
+{
+	static const char *const keys[] = {"preview", "image_type", "resolution", NULL};
+	static const char *const previews[] = {"none", "static", "video", NULL};
+	static const char *const types[] = {"monochrome", "pseudo_color", NULL};
+	static const char *const resolutions[] = {"low", "high", NULL};
+	json_t *o;
+	int type = c->pseudo_color, res = c->high_resolution;
+	ff_status st = get_object(doc, "", "privacy", &o, err);
+	if (st || !o)
+		return st;
+	if ((st = check_keys(o, "privacy", keys, err)) ||
+	    (st = get_choice(o, "privacy", "preview", previews, &c->preview, err)) ||
+	    (st = get_choice(o, "privacy", "image_type", types, &type, err)) ||
+	    (st = get_choice(o, "privacy", "resolution", resolutions, &res, err)))
+		return st;
+	c->pseudo_color = type;
+	c->high_resolution = res;
+	return FF_OK;
+}
+
+static ff_status parse_reset(json_t *doc, fd_config *c, ff_error *err)
+{
+	static const char *const keys[] = {"enabled", "time", NULL};
+	json_t *o;
+	char hhmm[8] = "";
+	ff_status st = get_object(doc, "", "reset_schedule", &o, err);
+	if (st || !o)
+		return st;
+	if ((st = check_keys(o, "reset_schedule", keys, err)) ||
+	    (st = get_bool(o, "reset_schedule", "enabled", &c->reset_daily, err)) ||
+	    (st = get_string(o, "reset_schedule", "time", hhmm, sizeof hhmm, err)))
+		return st;
+	if (hhmm[0] && !parse_hhmm(hhmm, &c->reset_minute))
+		return ff_error_set(err, FF_ERR_INVALID, "reset_schedule.time: expected HH:MM");
+	return FF_OK;
+}
+
+ff_status fd_config_parse(const char *text, size_t len, fd_config *out, ff_error *err)
+{
+	static const char *const keys[] = {"device",	     "time",  "privacy",
+					   "reset_schedule", "rules", NULL};
+	json_error_t jerr;
+	json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!doc)
+		return ff_error_set(err, FF_ERR_FORMAT, "config: line %d column %d: %s", jerr.line,
+				    jerr.column, jerr.text);
+	fd_config c;
+	fd_config_default(&c, NULL);
+	ff_status st = FF_OK;
+	if (!json_is_object(doc))
+		st = ff_error_set(err, FF_ERR_INVALID, "config: expected an object");
+	if (!st && !json_object_get(doc, "rules"))
+		st = ff_error_set(err, FF_ERR_INVALID, "rules: missing");
+	if (!st && !json_is_object(json_object_get(doc, "rules")))
+		st = ff_error_set(err, FF_ERR_INVALID, "rules: expected an object");
+	if (!st)
+		st = check_keys(doc, "", keys, err);
+	if (!st)
+		st = parse_device(doc, &c, err);
+	if (!st)
+		st = parse_time(doc, &c, err);
+	if (!st)
+		st = parse_privacy(doc, &c, err);
+	if (!st)
+		st = parse_reset(doc, &c, err);
+	json_decref(doc);
+	if (!st)
+		st = ff_rules_parse(text, len, &c.rules, err);
+	if (!st)
+		*out = c;
+	return st;
+}
+
+/* ---- Serialising --------------------------------------------------------- */
+
+static json_t *switch_json(int month, int day, int minute)
+{
+	char buf[16];
+	snprintf(buf, sizeof buf, "%02d-%02dT%02d:%02d", month % 100, day % 100, minute / 60 % 100,
+		 minute % 60);
+	return json_string(buf);
+}
+
+ff_status fd_config_to_json(const fd_config *c, char **out, ff_error *err)
+{
+	static const char *const previews[] = {"none", "static", "video"};
+	char tz[16], hhmm[8];
+	char *rules_text = NULL;
+	ff_status st = ff_rules_to_json(&c->rules, &rules_text, err);
+	if (st)
+		return st;
+	json_t *rules = json_loads(rules_text, 0, NULL);
+	free(rules_text);
+	int off = c->utc_offset_min, aoff = off < 0 ? -off : off;
+	snprintf(tz, sizeof tz, "%c%02d:%02d", off < 0 ? '-' : '+', aoff / 60 % 100, aoff % 60);
+	snprintf(hhmm, sizeof hhmm, "%02d:%02d", c->reset_minute / 60 % 100, c->reset_minute % 60);
+	json_t *doc =
+	    json_pack("{s:{s:s,s:s,s:s}, s:{s:s,s:{s:b,s:o,s:o,s:i}},"
+		      " s:{s:s,s:s,s:s}, s:{s:b,s:s}, s:o*}",
+		      "device", "device_name", c->device_name, "cus_device_id", c->cus_device_id,
+		      "cus_site_id", c->cus_site_id, "time", "time_zone", tz, "dst", "enabled",
+		      c->dst.enabled, "start",
+		      switch_json(c->dst.start_month, c->dst.start_day, c->dst.start_minute), "end",
+		      switch_json(c->dst.end_month, c->dst.end_day, c->dst.end_minute), "bias_min",
+		      c->dst.bias_min, "privacy", "preview", previews[c->preview % 3], "image_type",
+		      c->pseudo_color ? "pseudo_color" : "monochrome", "resolution",
+		      c->high_resolution ? "high" : "low", "reset_schedule", "enabled",
+		      c->reset_daily, "time", hhmm, "rules", rules);
+	char *text =
+	    doc && rules
+		? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12))
+		: NULL;
+	json_decref(doc);
+	if (!text)
+		return ff_error_set(err, FF_ERR_NOMEM, "config: out of memory");
+	*out = text;
+	return FF_OK;
+}
+
+ff_status fd_config_load(const char *path, fd_config *out, ff_error *err)
+{
+	char *text;
+	size_t len;
+	ff_status st = fd_read_file(path, &text, &len, err);
+	if (st)
+		return st;
+	ff_error perr;
+	st = fd_config_parse(text, len, out, &perr);
+	free(text);
+	if (st)
+		return ff_error_set(err, st, "%s: %s", path, perr.msg);
+	return FF_OK;
+}
+
+ff_status fd_config_save(const char *path, const fd_config *c, ff_error *err)
+{
+	char *text;
+	ff_status st = fd_config_to_json(c, &text, err);
+	if (st)
+		return st;
+	st = fd_write_atomic(path, text, strlen(text), err);
+	free(text);
+	return st;
+}
+
+/* ---- Time ---------------------------------------------------------------- */
+
+static int year_position(int month, int day, int minute)
+{
+	return (month * 32 + day) * 1440 + minute;
+}
+
+void fd_config_time_info(const fd_config *c, double t, ff_time_info *out)
+{
+	ff_time_info_default(out);
+	ff_time_info_set_offset(out, c->utc_offset_min);
+	out->enable_dst = c->dst.enabled;
+	if (!c->dst.enabled)
+		return;
+	time_t local = (time_t)t + c->utc_offset_min * 60;
+	struct tm tm;
+	if (!gmtime_r(&local, &tm))
+		return;
+	int now = year_position(tm.tm_mon + 1, tm.tm_mday, tm.tm_hour * 60 + tm.tm_min);
+	int start = year_position(c->dst.start_month, c->dst.start_day, c->dst.start_minute);
+	int end = year_position(c->dst.end_month, c->dst.end_day, c->dst.end_minute);
+	bool active = start <= end ? now >= start && now < end : now >= start || now < end;
+	if (active) {
+		out->dst_status = true;
+		out->utc_offset_min = c->utc_offset_min + c->dst.bias_min;
+	}
+}

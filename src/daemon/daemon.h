@@ -1,0 +1,335 @@
+/*
+ * daemon.h - internal interfaces between the parts of footfalld.
+ *
+ * The daemon is a handful of parts with one owner each, talking through the
+ * small interfaces below:
+ *
+ *   live      the pipeline thread: source (simulated scene or recording) ->
+ *             engine -> events, paced at the source's frame rate. It never
+ *             waits for anything but its clock: events go into a bounded
+ *             queue (dropped and counted when full), counts and occupancy
+ *             are published as a snapshot under a short lock.
+ *   recorder  the storage thread: drains the queue, keeps the cumulative
+ *             counts (by line and region id, so they survive rule edits and
+ *             restarts) and writes the SQLite history.
+ *   store     SQLite: history records (one table, capped, oldest dropped),
+ *             cumulative counts, report queries.
+ *   config    the configuration document: parse and validate as a whole,
+ *             serialise, write atomically.
+ *   users     activation, password policy, argon2id hashes, sessions,
+ *             lockout.
+ *   http      libmicrohttpd front end with one route table that the OpenAPI
+ *             document is checked against.
+ *
+ * The `fd_` prefix keeps these apart from the library's public `ff_` API,
+ * which is the only way the daemon touches the counting library.
+ */
+#ifndef FOOTFALLD_DAEMON_H
+#define FOOTFALLD_DAEMON_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <footfall/footfall.h>
+#include <footfall/io.h>
+
+/* ---- Logging (log.c) ----------------------------------------------------- */
+
+typedef enum fd_log_level {
+	FD_LOG_ERROR = 0,
+	FD_LOG_WARN = 1,
+	FD_LOG_INFO = 2,
+	FD_LOG_DEBUG = 3
+} fd_log_level;
+
+void fd_log_set_level(fd_log_level level);
+/* "error", "warn", "info" or "debug"; false for anything else. */
+bool fd_log_parse_level(const char *s, fd_log_level *out);
+void fd_log(fd_log_level level, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* ---- Utilities (util.c) -------------------------------------------------- */
+
+/* Unix time now (CLOCK_REALTIME) in seconds. */
+double fd_now(void);
+
+/* Writes data to path atomically: path.tmp, fsync, rename, fsync of the
+ * directory. A failure leaves the old file untouched. */
+ff_status fd_write_atomic(const char *path, const void *data, size_t len, ff_error *err);
+
+/* Reads a whole file (NUL-terminated, malloc'ed). FF_ERR_END when the file
+ * does not exist, so that callers can tell "fresh" from "broken". */
+ff_status fd_read_file(const char *path, char **out, size_t *len, ff_error *err);
+
+/* "DIR/NAME" in buf; false when it does not fit. */
+bool fd_path_join(char *buf, size_t cap, const char *dir, const char *name);
+
+/* Parses ISO 8601 "YYYY-MM-DDTHH:MM[:SS[.fff]](Z|+HH:MM|-HH:MM)", or a
+ * date-time without an offset, which is taken at default_offset_min. */
+ff_status fd_iso_parse(const char *s, int default_offset_min, double *unix_t, ff_error *err);
+
+/* ---- Configuration (config.c) -------------------------------------------- */
+
+#define FD_PREVIEW_NONE 0
+#define FD_PREVIEW_STATIC 1
+#define FD_PREVIEW_VIDEO 2
+
+typedef struct fd_dst {
+	bool enabled;
+	/* Local standard time of the switches: month, day, minute of day. */
+	int start_month, start_day, start_minute;
+	int end_month, end_day, end_minute;
+	int bias_min;
+} fd_dst;
+
+typedef struct fd_config {
+	char device_name[FF_INFO_MAX];
+	char cus_device_id[FF_INFO_MAX];
+	char cus_site_id[FF_INFO_MAX];
+	int utc_offset_min; /* standard time, without DST */
+	fd_dst dst;
+	int preview;	   /* FD_PREVIEW_* */
+	bool pseudo_color; /* false: monochrome */
+	bool high_resolution;
+	bool reset_daily;
+	int reset_minute; /* minute of the local day */
+	ff_rules rules;
+} fd_config;
+
+/* Factory settings with the given rules. */
+void fd_config_default(fd_config *c, const ff_rules *rules);
+
+/* Parses and validates a whole configuration document. Every section is
+ * optional (missing ones take factory values); unknown keys are errors.
+ * Messages name the field, e.g. "time.time_zone: ..." or
+ * "rules.lines[0].points: ...". *out is untouched on failure. */
+ff_status fd_config_parse(const char *text, size_t len, fd_config *out, ff_error *err);
+
+ff_status fd_config_to_json(const fd_config *c, char **out, ff_error *err);
+
+/* Loads DIR's configuration file; FF_ERR_END when there is none. */
+ff_status fd_config_load(const char *path, fd_config *out, ff_error *err);
+ff_status fd_config_save(const char *path, const fd_config *c, ff_error *err);
+
+/* Time info for reports at Unix time t: offset with DST applied. */
+void fd_config_time_info(const fd_config *c, double t, ff_time_info *out);
+
+/* ---- Users (users.c) ----------------------------------------------------- */
+
+#define FD_TOKEN_LEN 64 /* hex characters */
+#define FD_USERNAME_MAX 32
+#define FD_MAX_USERS 9 /* the admin and up to 8 viewers */
+#define FD_LOCKOUT_FAILURES 5
+#define FD_LOCKOUT_SECONDS 60
+#define FD_QUESTIONS 3
+
+typedef enum fd_role { FD_ROLE_NONE = 0, FD_ROLE_VIEWER = 1, FD_ROLE_ADMIN = 2 } fd_role;
+
+typedef enum fd_login { FD_LOGIN_OK = 0, FD_LOGIN_BAD = 1, FD_LOGIN_LOCKED = 2 } fd_login;
+
+typedef struct fd_users fd_users;
+
+/* The guide's policy: 8 to 16 characters, at least two kinds of digits,
+ * lowercase, uppercase and other printable characters. */
+ff_status fd_password_policy(const char *password, ff_error *err);
+
+/* Opens (or starts) the user file `path`; fresh means not activated. */
+ff_status fd_users_open(const char *path, fd_users **out, ff_error *err);
+void fd_users_close(fd_users *u);
+bool fd_users_activated(fd_users *u);
+
+/* Sets the admin password and the security questions; FF_ERR_STATE once
+ * activated, FF_ERR_INVALID for a weak password or an empty question. */
+ff_status fd_users_activate(fd_users *u, const char *password,
+			    const char *const questions[FD_QUESTIONS],
+			    const char *const answers[FD_QUESTIONS], ff_error *err);
+
+/* Checks a password and opens a session. While locked out (after
+ * FD_LOCKOUT_FAILURES failures in a row) every attempt is refused and
+ * *retry_after tells for how many seconds. */
+fd_login fd_users_login(fd_users *u, const char *username, const char *password,
+			char token[FD_TOKEN_LEN + 1], int *retry_after);
+/* Role of a session token (FD_ROLE_NONE for an unknown or expired one);
+ * fills username when not NULL. */
+fd_role fd_users_session(fd_users *u, const char *token, char username[FD_USERNAME_MAX + 1]);
+void fd_users_logout(fd_users *u, const char *token);
+
+/* Viewers (the admin exists from activation on). */
+ff_status fd_users_add(fd_users *u, const char *username, const char *password, ff_error *err);
+ff_status fd_users_delete(fd_users *u, const char *username, ff_error *err);
+ff_status fd_users_set_password(fd_users *u, const char *username, const char *password,
+				ff_error *err);
+/* [{"username", "role"}...] */
+ff_status fd_users_list_json(fd_users *u, char **out, ff_error *err);
+/* The three questions (answers never leave the device). */
+ff_status fd_users_questions_json(fd_users *u, char **out, ff_error *err);
+/* "Forgot password": all three answers right set a new admin password.
+ * Wrong answers count towards the lockout like wrong passwords. */
+fd_login fd_users_recover(fd_users *u, const char *const answers[FD_QUESTIONS],
+			  const char *password, int *retry_after, ff_error *err);
+
+/* ---- Store (store.c) ----------------------------------------------------- */
+
+/* Cumulative counts of the current rules, by position in the rules, with
+ * the ids they belong to. */
+typedef struct fd_cumulative {
+	double since; /* last reset, Unix seconds */
+	int nlines;
+	int line_id[FF_MAX_LINES];
+	ff_line_counts line[FF_MAX_LINES];
+	int nregions;
+	int region_id[FF_MAX_REGIONS];
+	ff_dwell_stats dwell[FF_MAX_REGIONS];
+} fd_cumulative;
+
+typedef enum fd_event_kind {
+	FD_KIND_LINE = 0,
+	FD_KIND_REGION = 1,
+	FD_KIND_DWELL = 2
+} fd_event_kind;
+typedef enum fd_unit { FD_UNIT_HOUR = 0, FD_UNIT_DAY = 1, FD_UNIT_MONTH = 2 } fd_unit;
+
+typedef struct fd_store fd_store;
+
+#define FD_MAX_RECORDS 1000000
+
+ff_status fd_store_open(const char *path, int64_t max_records, fd_store **out, ff_error *err);
+void fd_store_close(fd_store *s);
+
+ff_status fd_store_begin(fd_store *s, ff_error *err);
+ff_status fd_store_commit(fd_store *s, ff_error *err);
+/* Abandons the transaction (a failed batch is written whole or not at all). */
+void fd_store_rollback(fd_store *s);
+
+/* Adds to the per-minute line record of `minute` (Unix seconds, a multiple
+ * of 60), creating it when needed. */
+ff_status fd_store_add_line(fd_store *s, int64_t minute, int line_id, const ff_line_counts *c,
+			    ff_error *err);
+/* A region occupancy sample for a minute: occupancy at its end and the
+ * maxima during it. */
+ff_status fd_store_add_region(fd_store *s, int64_t minute, int region_id, int total, int children,
+			      int max_total, int max_children, ff_error *err);
+ff_status fd_store_add_dwell(fd_store *s, int region_id, double start, double end,
+			     int64_t duration_ms, bool child, int people_id, ff_error *err);
+/* Drops the oldest records beyond the cap. */
+ff_status fd_store_trim(fd_store *s, ff_error *err);
+int64_t fd_store_records(fd_store *s);
+
+ff_status fd_store_save_cumulative(fd_store *s, const fd_cumulative *c, ff_error *err);
+/* FF_ERR_END when nothing was saved yet. */
+ff_status fd_store_load_cumulative(fd_store *s, fd_cumulative *c, ff_error *err);
+
+typedef struct fd_report_query {
+	fd_event_kind kind;
+	fd_unit unit;
+	double from, to; /* Unix seconds, [from, to) */
+	int id;		 /* line or region id; 0 = all */
+	int offset_min;	 /* buckets are local days/hours/months at this offset */
+	bool csv;
+} fd_report_query;
+
+/* Runs a report over the database at path on a connection of its own (so
+ * it never waits for the storage thread): JSON {"event", "unit", "from",
+ * "to", "series": [...]} or CSV with a header line. */
+ff_status fd_store_report(const char *path, const fd_report_query *q, char **out, size_t *len,
+			  ff_error *err);
+
+/* ---- Live pipeline (live.c) ---------------------------------------------- */
+
+typedef struct fd_live fd_live;
+
+/* An event and the id of its line or region (its index may be stale by the
+ * time the recorder sees it, if the rules changed meanwhile). */
+typedef struct fd_queued_event {
+	ff_event ev;
+	int id;
+} fd_queued_event;
+
+typedef struct fd_live_stats {
+	uint64_t frames;
+	uint64_t dropped_events;
+	uint64_t source_errors;
+	double fps;
+	int tracks;
+	int region_total[FF_MAX_REGIONS];
+	int region_children[FF_MAX_REGIONS];
+	int nregions;
+} fd_live_stats;
+
+/* source: "sim" or "recording:DIR". */
+ff_status fd_live_create(const char *source, size_t queue_cap, fd_live **out, ff_error *err);
+void fd_live_destroy(fd_live *l);
+/* The rules a factory-new device should start with: the simulated scene's
+ * own rules, a recording's rules.json, or the defaults. */
+void fd_live_suggested_rules(const fd_live *l, ff_rules *out);
+ff_status fd_live_start(fd_live *l, const ff_rules *rules, ff_error *err);
+void fd_live_stop(fd_live *l);
+/* Takes effect before the next frame. */
+void fd_live_set_rules(fd_live *l, const ff_rules *rules);
+void fd_live_stats_get(fd_live *l, fd_live_stats *out);
+/* Waits up to timeout_s for events; returns how many were copied (<= cap). */
+size_t fd_live_pop_events(fd_live *l, fd_queued_event *out, size_t cap, double timeout_s);
+/* Wakes a waiting fd_live_pop_events (shutdown). */
+void fd_live_wake(fd_live *l);
+
+/* ---- Recorder (recorder.c) ----------------------------------------------- */
+
+typedef struct fd_recorder fd_recorder;
+
+ff_status fd_recorder_create(fd_store *store, fd_live *live, const fd_config *cfg,
+			     fd_recorder **out, ff_error *err);
+void fd_recorder_destroy(fd_recorder *r);
+ff_status fd_recorder_start(fd_recorder *r, ff_error *err);
+/* Flushes and stops the thread. */
+void fd_recorder_stop(fd_recorder *r);
+void fd_recorder_set_config(fd_recorder *r, const fd_config *cfg);
+void fd_recorder_cumulative(fd_recorder *r, fd_cumulative *out);
+void fd_recorder_reset(fd_recorder *r);
+
+/* Keeps the cumulative counts of the lines and regions that kept their id
+ * and starts the others at zero. */
+void fd_cumulative_remap(fd_cumulative *c, const ff_rules *rules);
+
+/* ---- HTTP (http.c) ------------------------------------------------------- */
+
+typedef struct fd_daemon {
+	char data_dir[4096];
+	char config_path[4200];
+	char db_path[4200];
+	double started;
+	const char *source;
+	pthread_mutex_t config_lock; /* guards config */
+	fd_config config;
+	fd_users *users;
+	fd_store *store;
+	fd_live *live;
+	fd_recorder *recorder;
+} fd_daemon;
+
+typedef struct fd_route_info {
+	const char *method;
+	const char *path; /* OpenAPI template, e.g. "/api/v1/users/{username}" */
+	fd_role role;	  /* least role allowed; FD_ROLE_NONE = anyone */
+} fd_route_info;
+
+/* Route i of the table (NULL past the end), for the test that checks the
+ * table against the OpenAPI file. */
+const fd_route_info *fd_http_route(size_t i);
+
+typedef struct fd_http fd_http;
+
+/* listen: "ADDRESS:PORT" (IPv4; port 0 picks a free one). */
+ff_status fd_http_start(fd_daemon *d, const char *listen, fd_http **out, ff_error *err);
+int fd_http_port(const fd_http *h);
+void fd_http_stop(fd_http *h);
+
+/* The OpenAPI document compiled into the program (openapi_data.c). */
+extern const char fd_openapi_json[];
+extern const size_t fd_openapi_json_len;
+
+#endif

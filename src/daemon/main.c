@@ -1,0 +1,158 @@
+/*
+ * main.c - footfalld, the device daemon (spec section 7).
+ *
+ *   footfalld --data-dir DIR [--listen ADDRESS:PORT] [--source SOURCE]
+ *             [--log-level error|warn|info|debug]
+ *
+ * Start-up order matters: everything that can fail on bad input (the data
+ * directory, the configuration, the user file, the database, the listening
+ * socket) is opened before the device announces itself, so a broken
+ * installation stops with one clear message instead of half running.
+ * SIGINT and SIGTERM are blocked in every thread and taken by sigwait in
+ * the main thread, which then stops the parts in the reverse order of the
+ * data flow: HTTP first (no new changes), then the pipeline (no new
+ * events), then the storage thread, which drains the queue and commits.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "daemon.h"
+
+#define QUEUE_CAP 4096
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: footfalld --data-dir DIR [--listen ADDRESS:PORT] [--source sim|"
+		   "recording:DIR]\n"
+		   "                 [--log-level error|warn|info|debug]\n");
+}
+
+static int fail(const char *what, const ff_error *err)
+{
+	fd_log(FD_LOG_ERROR, "%s: %s", what, err->msg);
+	return 1;
+}
+
+/* Loads the configuration, or writes the factory one on a fresh device. */
+static ff_status load_config(fd_daemon *d, ff_error *err)
+{
+	ff_status st = fd_config_load(d->config_path, &d->config, err);
+	if (st != FF_ERR_END)
+		return st;
+	ff_rules rules;
+	fd_live_suggested_rules(d->live, &rules);
+	fd_config_default(&d->config, &rules);
+	fd_log(FD_LOG_INFO, "factory-new device: writing %s", d->config_path);
+	return fd_config_save(d->config_path, &d->config, err);
+}
+
+static int run(fd_daemon *d, const char *listen)
+{
+	ff_error err = {0};
+	char users_path[4200];
+	fd_http *http = NULL;
+	int rc = 1;
+	if (mkdir(d->data_dir, 0700) && errno != EEXIST) {
+		fd_log(FD_LOG_ERROR, "--data-dir %s: %s", d->data_dir, strerror(errno));
+		return 1;
+	}
+	if (!fd_path_join(d->config_path, sizeof d->config_path, d->data_dir, "config.json") ||
+	    !fd_path_join(d->db_path, sizeof d->db_path, d->data_dir, "footfall.db") ||
+	    !fd_path_join(users_path, sizeof users_path, d->data_dir, "users.json")) {
+		fd_log(FD_LOG_ERROR, "--data-dir: path too long");
+		return 1;
+	}
+	if (fd_live_create(d->source, QUEUE_CAP, &d->live, &err)) {
+		fail("source", &err);
+		goto out;
+	}
+	if (load_config(d, &err) || fd_users_open(users_path, &d->users, &err) ||
+	    fd_store_open(d->db_path, FD_MAX_RECORDS, &d->store, &err) ||
+	    fd_recorder_create(d->store, d->live, &d->config, &d->recorder, &err) ||
+	    fd_recorder_start(d->recorder, &err) ||
+	    fd_live_start(d->live, &d->config.rules, &err) ||
+	    fd_http_start(d, listen, &http, &err)) {
+		fail("start-up", &err);
+		goto out;
+	}
+	char host[64];
+	snprintf(host, sizeof host, "%.*s", (int)(strrchr(listen, ':') - listen), listen);
+	printf("footfalld: listening on http://%s:%d/ (data in %s, source %s)\n", host,
+	       fd_http_port(http), d->data_dir, d->source);
+	fflush(stdout);
+	fd_log(FD_LOG_INFO, "running on http://%s:%d/, %s", host, fd_http_port(http),
+	       fd_users_activated(d->users) ? "activated"
+					    : "not activated: POST /api/v1/activate first");
+
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	int sig = 0;
+	sigwait(&set, &sig);
+	fd_log(FD_LOG_INFO, "%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	rc = 0;
+out:
+	fd_http_stop(http);
+	if (d->live)
+		fd_live_stop(d->live);
+	fd_recorder_destroy(d->recorder);
+	fd_live_destroy(d->live);
+	fd_store_close(d->store);
+	fd_users_close(d->users);
+	if (rc == 0)
+		fd_log(FD_LOG_INFO, "stopped");
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static fd_daemon d;
+	const char *dir = NULL, *listen = "127.0.0.1:8080";
+	d.source = "sim";
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		fd_log_level level;
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(a, "--data-dir") && v) {
+			dir = v;
+		} else if (!strcmp(a, "--listen") && v) {
+			listen = v;
+		} else if (!strcmp(a, "--source") && v) {
+			d.source = v;
+		} else if (!strcmp(a, "--log-level") && v && fd_log_parse_level(v, &level)) {
+			fd_log_set_level(level);
+		} else {
+			usage(stderr);
+			return 2;
+		}
+		i++;
+	}
+	if (!dir || strlen(dir) >= sizeof d.data_dir) {
+		usage(stderr);
+		return 2;
+	}
+	snprintf(d.data_dir, sizeof d.data_dir, "%s", dir);
+	d.started = fd_now();
+	if (pthread_mutex_init(&d.config_lock, NULL))
+		return 1;
+	/* Blocked before any thread starts, so that every thread inherits the
+	 * mask and only sigwait sees these signals. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	/* Configuration, users and history are nobody else's business. */
+	umask(077);
+	int rc = run(&d, listen);
+	pthread_mutex_destroy(&d.config_lock);
+	return rc;
+}
