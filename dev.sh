@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # dev.sh - set up, build, run and test Footfall on a Debian 12 machine.
 #
-#   ./dev.sh run     install packages, build, run the main job (demo scene)
+#   ./dev.sh run     install packages, build, count the demo scene once, then
+#                    start the device daemon footfalld on the simulated scene
+#                    (data in ./data, http://127.0.0.1:8080; Ctrl-C stops it)
 #   ./dev.sh test    install packages, build, run every test (unit, CLI,
 #                    accuracy suite, sanitizer build, short fuzzing)
 #   ./dev.sh bench   install packages (with the OpenCV peer), build, run the
@@ -46,6 +48,8 @@ run)
 	install_packages "${PACKAGES[@]}"
 	build build
 	./build/footfall demo
+	mkdir -p "${FF_DATA_DIR:-data}"
+	exec ./build/footfalld --data-dir "${FF_DATA_DIR:-data}" --listen "${FF_LISTEN:-127.0.0.1:8080}"
 	;;
 build)
 	install_packages "${PACKAGES[@]}"
@@ -69,7 +73,7 @@ bench)
 	if [ -x bench/stereo/run.sh ]; then bench/stereo/run.sh build; fi
 	;;
 *)
-	sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 	;;
 esac
