@@ -16,3 +16,13 @@ set_tests_properties(eval_disk_roundtrip PROPERTIES TIMEOUT 120)
 
 add_test(NAME simulate_bad_scene COMMAND $<TARGET_FILE:footfall_cli> simulate --scene nope -o x)
 set_tests_properties(simulate_bad_scene PROPERTIES WILL_FAIL TRUE)
+
+# Scoring must notice wrong counts: a truth file that claims fifty more
+# passages each way makes the accuracy fall below the threshold (exit 1).
+add_test(NAME eval_detects_wrong_truth
+  COMMAND ${CMAKE_COMMAND} -E env bash -c
+    "d=$(mktemp -d) && trap 'rm -rf $d' EXIT && \
+     $<TARGET_FILE:footfall_cli> simulate --scene single -o $d/s && \
+     sed -i -E 's/\"(in|out)\": ([0-9]+),/\"\\1\": 5\\2,/' $d/s/truth.json && \
+     $<TARGET_FILE:footfall_cli> eval $d/s --min-accuracy 0.5")
+set_tests_properties(eval_detects_wrong_truth PROPERTIES WILL_FAIL TRUE TIMEOUT 120)

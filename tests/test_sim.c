@@ -208,8 +208,8 @@ static void test_noise_grows_with_depth(void **state)
 	(void)state;
 	double s1 = floor_sigma(2.5), s2 = floor_sigma(4.5);
 	/* sigma_z = z^2 sigma_d / (f b): (4.5/2.5)^2 times the focal ratio */
-	double expect = pow(4.5 / 2.5, 2) * (320 / tan(51.5 * M_PI / 180)) /
-			(320 / tan(44.5 * M_PI / 180));
+	double expect =
+	    pow(4.5 / 2.5, 2) * (320 / tan(51.5 * M_PI / 180)) / (320 / tan(44.5 * M_PI / 180));
 	assert_true(s1 > 3 && s1 < 60);
 	assert_true(s2 / s1 > expect * 0.6 && s2 / s1 < expect * 1.5);
 }
@@ -285,10 +285,20 @@ static void test_truth_uturn(void **state)
 	r.lines[0].uturn_npoints = 4;
 	const ff_sim_truth *t = truth_of(s, &r);
 	assert_int_equal(t->nevents, 0);
-	/* without filtering the same walk is a passage and a return */
+	/* walking through: reported on leaving the area, 0.25 of the image
+	 * width (at head height 1.3 m below the camera) past the line */
+	ff_sim_key through[2] = {{11, 3, 0.3}, {17, -3, 0.3}};
+	assert_int_equal(ff_sim_scene_add_person(s, &p, through, 2, NULL), 1);
+	t = truth_of(s, &r);
+	assert_int_equal(t->nevents, 1);
+	double half = 0.25 * 2 * 1.3 * tan(51.5 * M_PI / 180);
+	assert_true(fabs(t->events[0].time - (11 + 3 + half)) < 0.05);
+	assert_int_equal(t->events[0].people_id, 1);
+	/* without filtering the same walks are a passage and a return, and a
+	 * passage */
 	r.uturn_filtering = false;
 	t = truth_of(s, &r);
-	assert_int_equal(t->lines[0].in, 1);
+	assert_int_equal(t->lines[0].in, 2);
 	assert_int_equal(t->lines[0].out, 1);
 	ff_sim_scene_destroy(s);
 }
@@ -303,9 +313,9 @@ static void test_truth_around_end_and_sway(void **state)
 	ff_sim_key k[2] = {{1, 3, 0.9}, {7, -3, 0.9}};
 	assert_int_equal(ff_sim_scene_add_person(s, &p, k, 2, NULL), 0);
 	/* stands on the line swaying a few centimetres, then goes back */
-	ff_sim_key sway[8] = {{8, 3, -0.1},   {11, 0.02, -0.1}, {12, -0.04, -0.1},
+	ff_sim_key sway[8] = {{8, 3, -0.1},	{11, 0.02, -0.1},  {12, -0.04, -0.1},
 			      {13, 0.05, -0.1}, {14, -0.05, -0.1}, {15, 0.03, -0.1},
-			      {16, 0.3, -0.1},  {19, 3, -0.1}};
+			      {16, 0.3, -0.1},	{19, 3, -0.1}};
 	assert_int_equal(ff_sim_scene_add_person(s, &p, sway, 8, NULL), 1);
 	ff_rules r = one_line(0.5, 0.3, 0.5, 0.7, false);
 	const ff_sim_truth *t = truth_of(s, &r);
@@ -373,7 +383,8 @@ static void test_truth_json_roundtrip(void **state)
 	assert_int_equal(ff_sim_scene_named("regions_dwell", 3, &s, &err), FF_OK);
 	assert_int_equal(ff_sim_scene_truth(s, &t, &err), FF_OK);
 	assert_true(t->nevents > 0);
-	assert_int_equal(ff_sim_truth_to_json(t, ff_sim_scene_rules(s), "x", 3, &text, &err), FF_OK);
+	assert_int_equal(ff_sim_truth_to_json(t, ff_sim_scene_rules(s), "x", 3, &text, &err),
+			 FF_OK);
 	char path[] = "/tmp/test_sim_truthXXXXXX";
 	int fd = mkstemp(path);
 	assert_true(fd >= 0);
@@ -440,6 +451,33 @@ static void test_errors(void **state)
 	ff_sim_scene_destroy(s);
 }
 
+/* Tiny images exercise the edges of every noise buffer. */
+static void test_small_image(void **state)
+{
+	(void)state;
+	ff_sim_setup st;
+	ff_sim_scene *s;
+	ff_error err;
+	ff_sim_setup_default(&st);
+	st.width = 33;
+	st.height = 21;
+	st.duration_s = 1;
+	st.noise.speckle_rate = 0.01;
+	assert_int_equal(ff_sim_scene_create(&st, &s, &err), FF_OK);
+	assert_true(add_standing(s, 0, 0, 1.8, 5) >= 0);
+	uint16_t *d = frame_buf(s);
+	assert_int_equal(ff_sim_scene_render(s, 2, d, &err), FF_OK);
+	int valid = 0, near = 0;
+	for (int i = 0; i < 33 * 21; i++) {
+		valid += d[i] > 0;
+		near += d[i] > 0 && d[i] < 2000;
+	}
+	assert_true(valid > 33 * 21 / 3);
+	assert_true(near > 0);
+	free(d);
+	ff_sim_scene_destroy(s);
+}
+
 static void test_catalogue(void **state)
 {
 	(void)state;
@@ -492,18 +530,19 @@ static void test_render_speed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_reproducible),
-		cmocka_unit_test(test_head_depth),
-		cmocka_unit_test(test_tilted_floor),
-		cmocka_unit_test(test_noise_grows_with_depth),
-		cmocka_unit_test(test_truth_straight_walk),
-		cmocka_unit_test(test_truth_uturn),
-		cmocka_unit_test(test_truth_around_end_and_sway),
-		cmocka_unit_test(test_truth_dwell),
-		cmocka_unit_test(test_truth_json_roundtrip),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_catalogue),
-		cmocka_unit_test(test_render_speed),
+	    cmocka_unit_test(test_reproducible),
+	    cmocka_unit_test(test_head_depth),
+	    cmocka_unit_test(test_tilted_floor),
+	    cmocka_unit_test(test_noise_grows_with_depth),
+	    cmocka_unit_test(test_truth_straight_walk),
+	    cmocka_unit_test(test_truth_uturn),
+	    cmocka_unit_test(test_truth_around_end_and_sway),
+	    cmocka_unit_test(test_truth_dwell),
+	    cmocka_unit_test(test_truth_json_roundtrip),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_small_image),
+	    cmocka_unit_test(test_catalogue),
+	    cmocka_unit_test(test_render_speed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

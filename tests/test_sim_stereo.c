@@ -109,6 +109,7 @@ static void test_calib_file(void **state)
 	assert_true(fabs(cal.left.k[0] - c->fx) < 1e-3);
 	assert_true(fabs(cal.right.k[5] - c->cy) < 1e-3);
 	assert_true(fabs(cal.t[0] * cal.t_scale + 0.075) < 1e-6);
+	assert_true(fabs(ff_sim_scene_stereo_baseline(s) - 0.075) < 1e-12);
 	free(yaml);
 	ff_sim_scene_destroy(s);
 }
@@ -147,9 +148,9 @@ static void test_people_textured(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_floor_disparity),
-		cmocka_unit_test(test_calib_file),
-		cmocka_unit_test(test_people_textured),
+	    cmocka_unit_test(test_floor_disparity),
+	    cmocka_unit_test(test_calib_file),
+	    cmocka_unit_test(test_people_textured),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,6 +23,9 @@
  *    depth edges, speckle outliers and occlusion shadows (pixels the right
  *    camera cannot see carry no data). Everything derives from the scene
  *    seed: the same seed gives bit-identical frames.
+ *  - textured stereo mode: the same scene as the 8-bit left/right images of
+ *    that pair (ff_sim_scene_render_stereo) with its OpenCV calibration, so
+ *    that the stereo path can be scored against the same truth.
  *
  * Ground truth (ff_sim_truth, truth.json) follows spec section 3:
  *  - the tracked point is the image point of the head top (head mode) or of
@@ -81,16 +84,16 @@ extern "C" {
 /* ---- Scene set-up ------------------------------------------------------ */
 
 typedef struct ff_sim_noise {
-	bool enabled;           /* false: exact depth (still quantised to mm) */
-	double baseline_m;      /* stereo baseline, 0.05..0.10 */
-	double disparity_sigma; /* pixel-level disparity noise (px), 0.1..0.3 */
+	bool enabled;		 /* false: exact depth (still quantised to mm) */
+	double baseline_m;	 /* stereo baseline, 0.05..0.10 */
+	double disparity_sigma;	 /* pixel-level disparity noise (px), 0.1..0.3 */
 	double correlated_sigma; /* smooth disparity noise (px) */
-	double subpixel;        /* disparity quantisation step (px), e.g. 1/8 */
-	double hole_rate;       /* scale of hole blobs (1 = typical) */
-	double flying_rate;     /* share of depth-edge pixels that fly */
-	double speckle_rate;    /* share of pixels that are outliers */
-	bool shadows;           /* occlusion shadows of the right camera */
-	double min_depth_m;     /* closer than this: no data */
+	double subpixel;	 /* disparity quantisation step (px), e.g. 1/8 */
+	double hole_rate;	 /* scale of hole blobs (1 = typical) */
+	double flying_rate;	 /* share of depth-edge pixels that fly */
+	double speckle_rate;	 /* share of pixels that are outliers */
+	bool shadows;		 /* occlusion shadows of the right camera */
+	double min_depth_m;	 /* closer than this: no data */
 } ff_sim_noise;
 
 /* Typical noise of a small-baseline stereo camera. */
@@ -100,7 +103,7 @@ typedef struct ff_sim_setup {
 	double height_m;    /* installation height (2.2..6) */
 	double tilt_deg[3]; /* rotation about the camera x, y, z axes */
 	int width, height;  /* image size; 0 = 640x400 */
-	double fps;         /* frame rate (1..60) */
+	double fps;	    /* frame rate (1..60) */
 	double duration_s;  /* scene length */
 	double jitter_s;    /* random timestamp jitter (s) */
 	double drop_rate;   /* share of frames the camera drops */
@@ -131,18 +134,18 @@ enum {
 	FF_SIM_BAG = 1 << 4,
 	FF_SIM_DARK_HAIR = 1 << 5,
 	FF_SIM_BALD = 1 << 6,
-	FF_SIM_CART = 1 << 7,     /* pushes a shopping cart */
+	FF_SIM_CART = 1 << 7,	  /* pushes a shopping cart */
 	FF_SIM_STROLLER = 1 << 8, /* pushes a stroller */
 	FF_SIM_DARK_CLOTHES = 1 << 9
 };
 
 typedef struct ff_sim_person {
-	double height_m;  /* top of the head (a hat included) above the floor */
-	double build;     /* 0 slim .. 1 broad */
-	unsigned flags;   /* FF_SIM_* */
+	double height_m;	     /* top of the head (a hat included) above the floor */
+	double build;		     /* 0 slim .. 1 broad */
+	unsigned flags;		     /* FF_SIM_* */
 	double raise_from, raise_to; /* raises a hand above the head then */
-	int hand_partner; /* index of the person whose hand it holds, or -1 */
-	uint64_t seed;    /* small variations (0 = derived from the index) */
+	int hand_partner;	     /* index of the person whose hand it holds, or -1 */
+	uint64_t seed;		     /* small variations (0 = derived from the index) */
 } ff_sim_person;
 
 void ff_sim_person_default(ff_sim_person *p, double height_m);
@@ -161,18 +164,18 @@ int ff_sim_scene_add_person(ff_sim_scene *s, const ff_sim_person *p, const ff_si
 			    int nkeys, ff_error *err);
 
 typedef enum ff_sim_object_kind {
-	FF_SIM_BOX = 0,   /* plain box on the floor */
+	FF_SIM_BOX = 0,	  /* plain box on the floor */
 	FF_SIM_TABLE = 1, /* top and four legs */
 	FF_SIM_SHELF = 2, /* tall shelf with a flat top */
 	FF_SIM_CHAIR = 3,
-	FF_SIM_WALL = 4   /* wall up to the ceiling */
+	FF_SIM_WALL = 4 /* wall up to the ceiling */
 } ff_sim_object_kind;
 
 typedef struct ff_sim_object {
 	ff_sim_object_kind kind;
-	double x, y;           /* centre on the floor */
-	double sx, sy, sz;     /* size (metres) */
-	double yaw_deg;        /* rotation about the vertical */
+	double x, y;	   /* centre on the floor */
+	double sx, sy, sz; /* size (metres) */
+	double yaw_deg;	   /* rotation about the vertical */
 } ff_sim_object;
 
 ff_status ff_sim_scene_add_object(ff_sim_scene *s, const ff_sim_object *o, ff_error *err);
@@ -209,6 +212,10 @@ bool ff_sim_scene_project(const ff_sim_scene *s, double x, double y, double z, d
 ff_status ff_sim_scene_render_stereo(ff_sim_scene *s, size_t i, uint8_t *left, uint8_t *right,
 				     ff_error *err);
 
+/* Baseline of the pair (metres); both cameras have the depth camera's
+ * intrinsics. */
+double ff_sim_scene_stereo_baseline(const ff_sim_scene *s);
+
 /* The pair's calibration as an OpenCV FileStorage YAML document (M1 D1 M2
  * D2 R T and the image size; T in metres, right camera at -baseline),
  * malloc'ed. */
@@ -222,9 +229,9 @@ typedef struct ff_sim_event {
 	int index;     /* line or region index in the rules */
 	int people_id; /* person index */
 	bool child;
-	int direction; /* crossings: +1 in, -1 out; region counts: +1/-1 */
+	int direction;			     /* crossings: +1 in, -1 out; region counts: +1/-1 */
 	int current_total, current_children; /* region counts after the change */
-	double dwell_start, dwell_end;       /* dwell records */
+	double dwell_start, dwell_end;	     /* dwell records */
 	int64_t duration_ms;
 } ff_sim_event;
 
@@ -232,7 +239,7 @@ typedef struct ff_sim_truth_person {
 	int id;
 	double height_m;
 	bool child;
-	bool counted; /* height inside the target range */
+	bool counted;  /* height inside the target range */
 	char kind[16]; /* "adult", "child", "cart", ... */
 } ff_sim_truth_person;
 
@@ -268,8 +275,7 @@ uint64_t ff_sim_catalogue_seed(size_t i);
 
 /* Builds a named scene with a seed (ff_sim_catalogue_seed for its default).
  * An unknown name is FF_ERR_INVALID naming it. */
-ff_status ff_sim_scene_named(const char *name, uint64_t seed, ff_sim_scene **out,
-			     ff_error *err);
+ff_status ff_sim_scene_named(const char *name, uint64_t seed, ff_sim_scene **out, ff_error *err);
 
 /* The demo of `footfall demo`: a doorway with a line and a region. */
 #define FF_SIM_DEMO_SCENE "doorway"

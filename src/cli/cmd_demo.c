@@ -56,8 +56,9 @@ static void summary(ff_engine *eng, const ff_sim_truth *truth, const ff_rules *r
 		dwell += c.region[i].dwell_total.records;
 		tdwell += truth->regions[i].records;
 	}
-	fprintf(stderr, "demo: counted in %lld out %lld, dwell records %lld; truth in %lld out %lld, "
-			"dwell records %lld\n",
+	fprintf(stderr,
+		"demo: counted in %lld out %lld, dwell records %lld; truth in %lld out %lld, "
+		"dwell records %lld\n",
 		(long long)in, (long long)out, (long long)dwell, (long long)tin, (long long)tout,
 		(long long)tdwell);
 }
@@ -84,7 +85,8 @@ int ff_cmd_demo(int argc, char **argv)
 			pretty = false;
 			continue;
 		} else {
-			fprintf(stderr, "usage: footfall demo [--seed N] [--period S] [--compact]\n");
+			fprintf(stderr,
+				"usage: footfall demo [--seed N] [--period S] [--compact]\n");
 			return 2;
 		}
 		if (errno || *end) {

@@ -5,6 +5,9 @@
  *   footfall eval DIR...                       recordings written by simulate
  *   footfall eval --suite [--scenes a,b,c] [--seed N]   rendered in memory
  *   options: --min-accuracy X --min-f1 Y --json --verbose
+ *   --stereo (with --suite): the scenes are rendered as textured stereo
+ *   pairs and the depth comes from the stereo matcher, so that the whole
+ *   stereo path is scored.
  *
  * Scores:
  *  - count accuracy = 1 - sum |counted - truth| / sum truth over lines and
@@ -29,6 +32,7 @@
 #include <unistd.h>
 
 #include <footfall/io.h>
+#include <footfall/sgm.h>
 #include <footfall/sim.h>
 
 #include "cli.h"
@@ -72,12 +76,59 @@ static bool push(evlist *l, const sev *e)
 	return true;
 }
 
-/* The source of frames: a simulated scene or a recording on disk. */
+/* The source of frames: a simulated scene (depth, or a stereo pair and
+ * the matcher) or a recording on disk. */
 typedef struct source {
 	ff_sim_scene *scene;
 	ff_recording *rec;
 	size_t next;
+	ff_sgm *sgm;
+	uint8_t *pair; /* left then right image */
+	int16_t *disp;
+	double focal, baseline;
 } source;
+
+static ff_status stereo_depth(source *src, uint16_t *depth, ff_error *err)
+{
+	const ff_camera *c = ff_sim_scene_camera(src->scene);
+	size_t n = (size_t)c->width * (size_t)c->height, w = (size_t)c->width;
+	ff_status st =
+	    ff_sim_scene_render_stereo(src->scene, src->next, src->pair, src->pair + n, err);
+	if (!st)
+		st = ff_sgm_compute(src->sgm, src->pair, w, src->pair + n, w, src->disp, w, err);
+	if (!st)
+		st = ff_sgm_depth_u16(src->disp, w, c->width, c->height, src->focal, src->baseline,
+				      c->depth_scale, depth, w, err);
+	return st;
+}
+
+/* Sets up the matcher for the scene's pair: disparities up to that of a
+ * point 0.25 m from the camera. */
+static ff_status stereo_setup(source *src, ff_error *err)
+{
+	const ff_camera *c = ff_sim_scene_camera(src->scene);
+	src->baseline = ff_sim_scene_stereo_baseline(src->scene);
+	src->focal = c->fx;
+	ff_sgm_params p;
+	ff_sgm_params_default(&p);
+	int dmax = (int)ceil(src->focal * src->baseline / 0.25 / 16) * 16;
+	p.max_disparity = dmax < 32 ? 32 : dmax > 256 ? 256 : dmax;
+	size_t n = (size_t)c->width * (size_t)c->height;
+	src->pair = malloc(2 * n);
+	src->disp = malloc(sizeof *src->disp * n);
+	if (!src->pair || !src->disp)
+		return ff_error_set(err, FF_ERR_NOMEM, "out of memory");
+	return ff_sgm_create(c->width, c->height, &p, &src->sgm, err);
+}
+
+static void source_free(source *src)
+{
+	ff_sgm_destroy(src->sgm);
+	free(src->pair);
+	free(src->disp);
+	ff_sim_scene_destroy(src->scene);
+	ff_recording_close(src->rec);
+}
 
 static ff_status next_frame(source *src, uint16_t *depth, double *t, ff_error *err)
 {
@@ -85,7 +136,8 @@ static ff_status next_frame(source *src, uint16_t *depth, double *t, ff_error *e
 		return ff_recording_read(src->rec, depth, t, err);
 	if (src->next >= ff_sim_scene_frames(src->scene))
 		return FF_ERR_END;
-	ff_status st = ff_sim_scene_render(src->scene, src->next, depth, err);
+	ff_status st = src->sgm ? stereo_depth(src, depth, err)
+				: ff_sim_scene_render(src->scene, src->next, depth, err);
 	*t = ff_recording_unix_time(ff_sim_scene_frame_time(src->scene, src->next));
 	src->next++;
 	return st;
@@ -97,8 +149,8 @@ static bool collect(ff_engine *eng, evlist *out, int *occupancy)
 	const ff_event *ev;
 	size_t n = ff_engine_events(eng, &ev);
 	for (size_t i = 0; i < n; i++) {
-		sev e = {(int)ev[i].type, ev[i].index, 0, ev[i].time, 0, 0, ev[i].child,
-			 ev[i].people_id, -1};
+		sev e = {(int)ev[i].type, ev[i].index,	   0, ev[i].time, 0, 0,
+			 ev[i].child,	  ev[i].people_id, -1};
 		if (ev[i].type == FF_EVENT_LINE_CROSS) {
 			e.dir = ev[i].direction;
 		} else if (ev[i].type == FF_EVENT_REGION_COUNT) {
@@ -119,8 +171,8 @@ static bool collect(ff_engine *eng, evlist *out, int *occupancy)
 	return true;
 }
 
-static ff_status run_engine(source *src, const ff_camera *cam, const ff_rules *rules,
-			    result *res, ff_counts *counts, double *end_time, ff_error *err)
+static ff_status run_engine(source *src, const ff_camera *cam, const ff_rules *rules, result *res,
+			    ff_counts *counts, double *end_time, ff_error *err)
 {
 	ff_engine *eng = NULL;
 	int occupancy[FF_MAX_REGIONS] = {0};
@@ -189,8 +241,8 @@ static bool match(result *r)
 			if (a->type != b->type || a->index != b->index || a->dir != b->dir)
 				continue;
 			double d = a->type == FF_EVENT_DWELL
-					   ? fmax(fabs(a->start - b->start), fabs(a->end - b->end))
-					   : fabs(a->time - b->time);
+				       ? fmax(fabs(a->start - b->start), fabs(a->end - b->end))
+				       : fabs(a->time - b->time);
 			if (d > MATCH_S)
 				continue;
 			if (n == cap) {
@@ -263,7 +315,7 @@ static ff_status score(result *r, const ff_sim_truth *truth, const ff_rules *rul
 	return FF_OK;
 }
 
-static ff_status eval_scene(const char *name, uint64_t seed, result *r, ff_error *err)
+static ff_status eval_scene(const char *name, uint64_t seed, bool stereo, result *r, ff_error *err)
 {
 	source src = {0};
 	const ff_sim_truth *truth;
@@ -273,11 +325,12 @@ static ff_status eval_scene(const char *name, uint64_t seed, result *r, ff_error
 	if (st)
 		return st;
 	snprintf(r->name, sizeof r->name, "%s", name);
-	if (!(st = ff_sim_scene_truth(src.scene, &truth, err)) &&
+	if (!(st = stereo ? stereo_setup(&src, err) : FF_OK) &&
+	    !(st = ff_sim_scene_truth(src.scene, &truth, err)) &&
 	    !(st = run_engine(&src, ff_sim_scene_camera(src.scene), ff_sim_scene_rules(src.scene),
 			      r, &counts, &end, err)))
 		st = score(r, truth, ff_sim_scene_rules(src.scene), &counts, end, err);
-	ff_sim_scene_destroy(src.scene);
+	source_free(&src);
 	return st;
 }
 
@@ -301,7 +354,7 @@ static ff_status eval_dir(const char *dir, result *r, ff_error *err)
 	if (!(st = ff_recording_open(dir, &src.rec, err)) &&
 	    !(st = run_engine(&src, ff_recording_camera(src.rec), &rules, r, &counts, &end, err)))
 		st = score(r, truth, &rules, &counts, end, err);
-	ff_recording_close(src.rec);
+	source_free(&src);
 	ff_sim_truth_free(truth);
 	return st;
 }
@@ -335,13 +388,14 @@ static void print_unmatched(const result *r)
 			const sev *e = l->v + i;
 			if (e->match >= 0)
 				continue;
-			printf("    %s %-6s %d t=%.2f", side ? "false " : "missed", type_name(e->type),
-			       e->index, shown(e->time));
+			printf("    %s %-6s %d t=%.2f", side ? "false " : "missed",
+			       type_name(e->type), e->index, shown(e->time));
 			if (e->type == FF_EVENT_DWELL)
 				printf(" dwell %.2f..%.2f", shown(e->start), shown(e->end));
 			else
-				printf(" %s", e->type == FF_EVENT_LINE_CROSS ? (e->dir > 0 ? "in" : "out")
-									     : (e->dir > 0 ? "+1" : "-1"));
+				printf(" %s", e->type == FF_EVENT_LINE_CROSS
+						  ? (e->dir > 0 ? "in" : "out")
+						  : (e->dir > 0 ? "+1" : "-1"));
 			printf("%s person %d\n", e->child ? " child" : "", e->people_id);
 		}
 	}
@@ -415,17 +469,17 @@ static int print_json(const result *res, size_t n, double *acc, double *f1_out)
 	for (size_t i = 0; !bad && i < n; i++) {
 		const result *r = res + i;
 		json_t *o = json_pack(
-			"{s:s, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:f, s:f, s:f, s:f}",
-			"scene", r->name, "frames", (json_int_t)r->frames, "truth_in",
-			(json_int_t)r->truth_in, "truth_out", (json_int_t)r->truth_out, "counted_in",
-			(json_int_t)r->count_in, "counted_out", (json_int_t)r->count_out, "accuracy",
-			1 - ratio((double)r->count_err, (double)r->count_total, 0), "truth_events",
-			(json_int_t)r->truth_events, "engine_events", (json_int_t)r->engine_events,
-			"matched", (json_int_t)r->matched, "precision",
-			ratio((double)r->matched, (double)r->engine_events, 1), "recall",
-			ratio((double)r->matched, (double)r->truth_events, 1), "f1",
-			f1(r->matched, r->truth_events, r->engine_events), "ms_per_frame",
-			r->ms_per_frame);
+		    "{s:s, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:f, s:f, s:f, s:f}",
+		    "scene", r->name, "frames", (json_int_t)r->frames, "truth_in",
+		    (json_int_t)r->truth_in, "truth_out", (json_int_t)r->truth_out, "counted_in",
+		    (json_int_t)r->count_in, "counted_out", (json_int_t)r->count_out, "accuracy",
+		    1 - ratio((double)r->count_err, (double)r->count_total, 0), "truth_events",
+		    (json_int_t)r->truth_events, "engine_events", (json_int_t)r->engine_events,
+		    "matched", (json_int_t)r->matched, "precision",
+		    ratio((double)r->matched, (double)r->engine_events, 1), "recall",
+		    ratio((double)r->matched, (double)r->truth_events, 1), "f1",
+		    f1(r->matched, r->truth_events, r->engine_events), "ms_per_frame",
+		    r->ms_per_frame);
 		if (o) {
 			json_object_set_new(o, "missed", events_json(&r->truth));
 			json_object_set_new(o, "false", events_json(&r->engine));
@@ -484,7 +538,9 @@ static void usage(FILE *to)
 		    "  --min-accuracy X  fail (exit 1) when the total count accuracy is below X\n"
 		    "  --min-f1 Y        fail when the total event F1 is below Y\n"
 		    "  --json            machine-readable output\n"
-		    "  --verbose         list unmatched events per scene\n");
+		    "  --verbose         list unmatched events per scene\n"
+		    "  --stereo          (--suite) count depth from the stereo matcher run on\n"
+		    "                    the scenes' textured stereo pairs\n");
 }
 
 static bool parse_double(const char *s, double *out)
@@ -496,7 +552,7 @@ static bool parse_double(const char *s, double *out)
 }
 
 /* Splits the --scenes list into names (in place). */
-static size_t split_names(char *list, char **names, size_t cap)
+static size_t split_names(char *list, const char **names, size_t cap)
 {
 	size_t n = 0;
 	for (char *tok = strtok(list, ","); tok && n < cap; tok = strtok(NULL, ","))
@@ -516,7 +572,7 @@ static void free_results(result *res, size_t n)
 
 int ff_cmd_eval(int argc, char **argv)
 {
-	bool suite = false, json = false, verbose = false, have_seed = false;
+	bool suite = false, json = false, verbose = false, have_seed = false, stereo = false;
 	double min_acc = -1, min_f1 = -1;
 	uint64_t seed = 0;
 	char *scene_list = NULL;
@@ -533,6 +589,8 @@ int ff_cmd_eval(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(a, "--suite")) {
 			suite = true;
+		} else if (!strcmp(a, "--stereo")) {
+			stereo = true;
 		} else if (!strcmp(a, "--json")) {
 			json = true;
 		} else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
@@ -558,11 +616,11 @@ int ff_cmd_eval(int argc, char **argv)
 			dirs[ndirs++] = argv[i];
 		}
 	}
-	if (suite == (ndirs > 0))
+	if (suite == (ndirs > 0) || (stereo && !suite))
 		goto bad_usage;
 
 	size_t nsc = ff_sim_catalogue_size();
-	char **names = calloc(nsc + 1, sizeof *names);
+	const char **names = calloc(nsc + 1, sizeof *names);
 	size_t n = suite ? nsc : ndirs, nalloc = n;
 	result *res = calloc(n + 1, sizeof *res);
 	if (!names || !res) {
@@ -576,7 +634,7 @@ int ff_cmd_eval(int argc, char **argv)
 			n = split_names(scene_list, names, nsc);
 		} else {
 			for (size_t i = 0; i < nsc; i++)
-				names[i] = (char *)ff_sim_catalogue_name(i);
+				names[i] = ff_sim_catalogue_name(i);
 		}
 	}
 	bool tty = isatty(STDERR_FILENO);
@@ -593,12 +651,13 @@ int ff_cmd_eval(int argc, char **argv)
 				for (size_t k = 0; k < nsc; k++)
 					if (!strcmp(ff_sim_catalogue_name(k), names[i]))
 						s = ff_sim_catalogue_seed(k);
-			st = eval_scene(names[i], s, res + i, &err);
+			st = eval_scene(names[i], s, stereo, res + i, &err);
 		} else {
 			st = eval_dir(dirs[i], res + i, &err);
 		}
 		if (st) {
-			fprintf(stderr, "%sfootfall eval: %s: %s\n", tty ? "\n" : "", label, err.msg);
+			fprintf(stderr, "%sfootfall eval: %s: %s\n", tty ? "\n" : "", label,
+				err.msg);
 			rc = 1;
 			n = i;
 			break;
@@ -617,8 +676,9 @@ int ff_cmd_eval(int argc, char **argv)
 		print_table(res, n, verbose);
 	}
 	if (!rc && ((min_acc >= 0 && acc < min_acc) || (min_f1 >= 0 && f < min_f1))) {
-		fprintf(stderr, "footfall eval: accuracy %.4f (min %.4f), F1 %.4f (min %.4f): FAIL\n",
-			acc, min_acc, f, min_f1);
+		fprintf(stderr,
+			"footfall eval: accuracy %.4f (min %.4f), F1 %.4f (min %.4f): FAIL\n", acc,
+			min_acc, f, min_f1);
 		rc = 1;
 	}
 	free_results(res, nalloc);

@@ -80,8 +80,8 @@ static ff_status write_stereo(ff_sim_scene *s, const char *dir, ff_error *err)
 	ff_status st = ff_stereo_writer_create(dir, cam->width, cam->height, &w, err);
 	for (size_t i = 0; !st && i < ff_sim_scene_frames(s); i++) {
 		if (!(st = ff_sim_scene_render_stereo(s, i, left, left + n, err)))
-			st = ff_stereo_writer_append(w, left, left + n, ff_sim_scene_frame_time(s, i),
-						     err);
+			st = ff_stereo_writer_append(w, left, left + n,
+						     ff_sim_scene_frame_time(s, i), err);
 	}
 	if (w) {
 		ff_status cst = ff_stereo_writer_close(w, st ? NULL : err);
@@ -168,7 +168,8 @@ int ff_cmd_simulate(int argc, char **argv)
 			}
 			have_seed = true;
 		} else {
-			fprintf(stderr, "footfall simulate: unknown or incomplete option '%s'\n", a);
+			fprintf(stderr, "footfall simulate: unknown or incomplete option '%s'\n",
+				a);
 			usage(stderr);
 			return 2;
 		}
@@ -188,8 +189,8 @@ int ff_cmd_simulate(int argc, char **argv)
 			char dir[4096];
 			const char *name = ff_sim_catalogue_name(i);
 			snprintf(dir, sizeof dir, "%s/%s", suite, name);
-			if (write_scene(name, have_seed ? seed : ff_sim_catalogue_seed(i), dir, stereo,
-					&err)) {
+			if (write_scene(name, have_seed ? seed : ff_sim_catalogue_seed(i), dir,
+					stereo, &err)) {
 				fprintf(stderr, "footfall simulate: %s: %s\n", name, err.msg);
 				return 1;
 			}

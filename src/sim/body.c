@@ -146,8 +146,8 @@ static void ellipsoid(sink *s, const frame *fr, int mat, int part, const double 
 	solid(s, fr, PRIM_ELLIPSOID, mat, part, c, a, b, cz);
 }
 
-static void box(sink *s, const frame *fr, int mat, int part, const double c[3], double a,
-		double b, double cz)
+static void box(sink *s, const frame *fr, int mat, int part, const double c[3], double a, double b,
+		double cz)
 {
 	solid(s, fr, PRIM_BOX, mat, part, c, a, b, cz);
 }
@@ -345,7 +345,8 @@ int sim_object_prims(const ff_sim_object *o, int surface, sim_prim *out, int cap
 		at(&fr, 0, 0, seat - 0.02, c);
 		box(&s, &fr, MAT_WOOD, 0, c, hx, hy, 0.02);
 		for (int i = 0; i < 4; i++) {
-			double lx = (i & 1 ? 1 : -1) * (hx - 0.04), ly = (i & 2 ? 1 : -1) * (hy - 0.04);
+			double lx = (i & 1 ? 1 : -1) * (hx - 0.04),
+			       ly = (i & 2 ? 1 : -1) * (hy - 0.04);
 			at(&fr, lx, ly, (seat - 0.04) / 2, c);
 			box(&s, &fr, MAT_METAL, 1 + i, c, 0.02, 0.02, (seat - 0.04) / 2);
 		}

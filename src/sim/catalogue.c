@@ -39,11 +39,11 @@ enum layout {
 };
 
 enum gen {
-	G_WALK,   /* crossings, perpendicular or angled, straight or curved */
-	G_PAIR,   /* two shoulder to shoulder */
+	G_WALK,	  /* crossings, perpendicular or angled, straight or curved */
+	G_PAIR,	  /* two shoulder to shoulder */
 	G_QUEUE,  /* a tight queue of 3-6 */
-	G_HAND,   /* adult holding a child's hand */
-	G_CART,   /* pushing a cart or stroller */
+	G_HAND,	  /* adult holding a child's hand */
+	G_CART,	  /* pushing a cart or stroller */
 	G_UTURN,  /* turns back before or after the line */
 	G_DITHER, /* sways and steps on the line, then goes on or back */
 	G_AROUND, /* passes beyond a line's end */
@@ -55,20 +55,20 @@ enum gen {
 
 enum extra {
 	X_FURNITURE = 1 << 0,
-	X_CHILDREN = 1 << 1,    /* many children */
-	X_RAISE = 1 << 2,       /* raised hands */
-	X_LOOKS = 1 << 3,       /* hats, hoods, hair, backpacks */
-	X_FAST_SLOW = 1 << 4,   /* speeds over the whole 0.5-1.8 m/s range */
+	X_CHILDREN = 1 << 1,	/* many children */
+	X_RAISE = 1 << 2,	/* raised hands */
+	X_LOOKS = 1 << 3,	/* hats, hoods, hair, backpacks */
+	X_FAST_SLOW = 1 << 4,	/* speeds over the whole 0.5-1.8 m/s range */
 	X_NO_CHILDREN = 1 << 5, /* children distinction off */
 	X_AUTO_HEIGHT = 1 << 6, /* installation height detected */
-	X_MIN_HEIGHT = 1 << 7,  /* min target height 1.4: children not counted */
-	X_NO_FILTER = 1 << 8,   /* U-turn filtering off */
+	X_MIN_HEIGHT = 1 << 7,	/* min target height 1.4: children not counted */
+	X_NO_FILTER = 1 << 8,	/* U-turn filtering off */
 	X_FEET = 1 << 9,
 	X_CURVES = 1 << 10,
-	X_JITTER = 1 << 11,     /* timestamp jitter and dropped frames */
-	X_TALL = 1 << 12,       /* people up to 2.0 m, max target 2.1 */
+	X_JITTER = 1 << 11, /* timestamp jitter and dropped frames */
+	X_TALL = 1 << 12,   /* people up to 2.0 m, max target 2.1 */
 	X_PLAIN_FLOOR = 1 << 13,
-	X_NOISY = 1 << 14       /* a worse stereo camera */
+	X_NOISY = 1 << 14 /* a worse stereo camera */
 };
 
 typedef struct scene_def {
@@ -79,103 +79,106 @@ typedef struct scene_def {
 	double fps, duration;
 	enum layout layout;
 	unsigned extras;
-	int people;           /* people to generate */
-	int mix[G_COUNT];     /* relative shares of the generators */
+	int people;	  /* people to generate */
+	int mix[G_COUNT]; /* relative shares of the generators */
 } scene_def;
 
-#define MIX(...) {__VA_ARGS__}
+#define MIX(...)                                                                                   \
+	{                                                                                          \
+		__VA_ARGS__                                                                        \
+	}
 
 static const scene_def defs[] = {
-	{"single", "one adult walks across the line", 101, 3.0, 0, 0, 0, 15, 20,
-	 LAY_CENTRE, 0, 1, MIX([G_WALK] = 1)},
-	{"sparse_3m", "a few people both ways, 3 m", 102, 3.0, 0, 0, 0, 15, 40, LAY_CENTRE,
-	 X_LOOKS, 10, MIX([G_WALK] = 1)},
-	{"pairs_3m", "pairs walking shoulder to shoulder, 3 m", 103, 3.0, 0, 0, 0, 15, 40,
-	 LAY_CENTRE, X_LOOKS, 12, MIX([G_PAIR] = 3, [G_WALK] = 1)},
-	{"queue_2m8", "tight queues (0.45-0.6 m spacing), 2.8 m", 104, 2.8, 0, 0, 0, 15, 40,
-	 LAY_CENTRE, 0, 14, MIX([G_QUEUE] = 3, [G_WALK] = 1)},
-	{"queue_4m", "tight queues both ways, 4 m", 105, 4.0, 0, 0, 0, 12, 40, LAY_CENTRE_UT,
-	 X_LOOKS, 18, MIX([G_QUEUE] = 3, [G_WALK] = 1)},
-	{"crowd_3m5", "a crowd crossing both ways, 3.5 m", 106, 3.5, 0, 0, 0, 15, 40, LAY_CENTRE,
-	 X_LOOKS | X_CURVES, 80, MIX([G_WALK] = 4, [G_PAIR] = 1)},
-	{"crowd_4m", "a dense crowd both ways with children, 4 m", 107, 4.0, 0, 0, 0, 12, 45,
-	 LAY_TWO, X_LOOKS | X_CURVES, 110, MIX([G_WALK] = 4, [G_PAIR] = 1, [G_HAND] = 1)},
-	{"children_hand", "children holding an adult's hand, 3 m", 108, 3.0, 0, 0, 0, 15, 40,
-	 LAY_CENTRE, X_CHILDREN, 12, MIX([G_HAND] = 3, [G_WALK] = 1)},
-	{"children_mix", "children and adults, children counted apart, 3.2 m", 109, 3.2, 0, 0, 0,
-	 15, 40, LAY_CENTRE_UT, X_CHILDREN | X_LOOKS, 14, MIX([G_WALK] = 1)},
-	{"children_off", "children distinction off", 110, 3.0, 0, 0, 0, 15, 30, LAY_CENTRE,
-	 X_CHILDREN | X_NO_CHILDREN, 10, MIX([G_WALK] = 2, [G_HAND] = 1)},
-	{"min_height", "min target height 1.4 m: children are not counted", 111, 3.4, 0, 0, 0, 15,
-	 40, LAY_CENTRE, X_CHILDREN | X_MIN_HEIGHT, 14, MIX([G_WALK] = 2, [G_HAND] = 1)},
-	{"carts", "shopping carts pushed across the line, 3.5 m", 112, 3.5, 0, 0, 0, 15, 45,
-	 LAY_CENTRE, 0, 10, MIX([G_CART] = 2, [G_WALK] = 1)},
-	{"strollers", "strollers and carts, 3 m, with a U-turn area", 113, 3.0, 0, 0, 0, 15, 40,
-	 LAY_CENTRE_UT, X_LOOKS, 9, MIX([G_CART] = 2, [G_WALK] = 1)},
-	{"uturns", "people turning back before and after the line, filtering on", 114, 3.0, 0,
-	 0, 0, 15, 45, LAY_CENTRE_UT, 0, 14, MIX([G_UTURN] = 2, [G_WALK] = 1)},
-	{"uturns_nofilter", "turning back, U-turn filtering off", 115, 3.2, 0, 0, 0, 15, 45,
-	 LAY_CENTRE_UT, X_NO_FILTER, 14, MIX([G_UTURN] = 2, [G_WALK] = 1)},
-	{"dithering", "people swaying and stepping on the line", 116, 3.0, 0, 0, 0, 15, 45,
-	 LAY_CENTRE, 0, 9, MIX([G_DITHER] = 2, [G_WALK] = 1)},
-	{"dithering_ut", "dithering on a line with a U-turn area, 3.6 m", 117, 3.6, 0, 0, 0, 15, 45,
-	 LAY_CENTRE_UT, X_LOOKS, 9, MIX([G_DITHER] = 2, [G_WALK] = 1)},
-	{"around_end", "people passing beyond a short line's ends", 118, 3.4, 0, 0, 0, 15, 40,
-	 LAY_OFFSET, 0, 12, MIX([G_AROUND] = 2, [G_WALK] = 1, [G_ALONG] = 1)},
-	{"regions_dwell", "regions with dwell records and pass-by filter", 119, 3.0, 0, 0, 0, 15,
-	 60, LAY_REGIONS, X_LOOKS, 12, MIX([G_DWELL] = 2, [G_WALK] = 1, [G_STAND] = 0)},
-	{"standing_long", "one person stands still for a long time in a region", 120, 3.2, 0, 0,
-	 0, 15, 60, LAY_REGIONS, 0, 8, MIX([G_STAND] = 1, [G_WALK] = 4, [G_DWELL] = 1)},
-	{"tilt_8deg", "camera tilted 8 degrees", 121, 3.0, 8, 0, 0, 15, 40, LAY_CENTRE_UT,
-	 X_LOOKS, 14, MIX([G_WALK] = 3, [G_UTURN] = 1)},
-	{"tilt_5deg_feet", "tilted 5 degrees about two axes, feet mode", 122, 3.5, -4, 3.5, 0, 15,
-	 40, LAY_TWO, X_FEET, 14, MIX([G_WALK] = 3, [G_PAIR] = 1)},
-	{"tilt_auto", "tilted 6 degrees, installation height detected", 123, 3.3, 3, -5, 0, 15,
-	 40, LAY_CENTRE, X_AUTO_HEIGHT | X_LOOKS, 12, MIX([G_WALK] = 1)},
-	{"rotated", "camera rotated 30 degrees about its axis, angled line", 124, 3.0, 0, 0, 30, 15,
-	 40, LAY_TWO, X_CURVES, 14, MIX([G_WALK] = 1)},
-	{"high_6m", "6 m installation, narrow field of view", 125, 6.0, 0, 0, 0, 12, 40,
-	 LAY_CENTRE, X_LOOKS, 45, MIX([G_WALK] = 3, [G_PAIR] = 1)},
-	{"high_5m", "5 m installation, crowd and carts", 126, 5.0, 0, 0, 0, 12, 45, LAY_TWO,
-	 X_LOOKS | X_CURVES, 60, MIX([G_WALK] = 4, [G_CART] = 1, [G_PAIR] = 1)},
-	{"high_4m5_tilt", "4.5 m, tilted 7 degrees, queues", 127, 4.5, 0, 7, 0, 12, 45,
-	 LAY_CENTRE_UT, 0, 20, MIX([G_QUEUE] = 1, [G_WALK] = 2)},
-	{"low_2m2", "2.2 m installation, very close heads", 128, 2.2, 0, 0, 0, 20, 30, LAY_CENTRE,
-	 0, 8, MIX([G_WALK] = 1)},
-	{"low_2m5", "2.5 m installation, pairs", 129, 2.5, 0, 0, 0, 20, 30, LAY_CENTRE, X_LOOKS, 10,
-	 MIX([G_WALK] = 2, [G_PAIR] = 1)},
-	{"furniture", "tables, shelves and chairs beside the walkway", 130, 3.2, 0, 0, 0, 15, 40,
-	 LAY_REGIONS, X_FURNITURE | X_LOOKS, 12, MIX([G_WALK] = 2, [G_DWELL] = 1)},
-	{"raised_arms", "people raising a hand above the head", 131, 3.0, 0, 0, 0, 15, 40,
-	 LAY_CENTRE, X_RAISE | X_TALL, 12, MIX([G_WALK] = 2, [G_DITHER] = 1)},
-	{"feet_mode", "feet tracking with off-centre lines", 132, 3.4, 0, 0, 0, 15, 40, LAY_TWO,
-	 X_FEET | X_CHILDREN, 14, MIX([G_WALK] = 3, [G_HAND] = 1)},
-	{"polyline", "a three-segment line and a straight one", 133, 3.5, 0, 0, 0, 15, 40,
-	 LAY_POLY, X_CURVES, 16, MIX([G_WALK] = 3, [G_AROUND] = 1)},
-	{"four_lines", "four lines drawn in different directions", 134, 4.0, 0, 0, 0, 12, 40,
-	 LAY_FOUR, X_CURVES, 18, MIX([G_WALK] = 1)},
-	{"curves", "curved paths and angled crossings", 135, 3.0, 0, 0, 0, 15, 40, LAY_CENTRE_UT,
-	 X_CURVES, 14, MIX([G_WALK] = 1)},
-	{"looks", "hats, hoods, long hair, backpacks, dark hair", 136, 2.8, 0, 0, 0, 15, 40,
-	 LAY_CENTRE, X_LOOKS, 14, MIX([G_WALK] = 1)},
-	{"fast_slow", "walking speeds from 0.5 to 1.8 m/s", 137, 3.0, 0, 0, 0, 15, 40, LAY_CENTRE,
-	 X_FAST_SLOW, 14, MIX([G_WALK] = 1)},
-	{"fps10_jitter", "10 fps with timestamp jitter and dropped frames", 138, 3.0, 0, 0, 0, 10,
-	 40, LAY_CENTRE_UT, X_JITTER | X_FAST_SLOW, 14, MIX([G_WALK] = 1)},
-	{"fps30", "30 fps, tall people, max target height 2.1 m", 139, 3.2, 0, 0, 0, 30, 25,
-	 LAY_CENTRE, X_TALL, 8, MIX([G_WALK] = 1)},
-	{"plain_floor", "low-texture floor and a noisier camera", 140, 3.6, 0, 0, 0, 15, 40,
-	 LAY_CENTRE, X_PLAIN_FLOOR | X_NOISY | X_LOOKS, 14, MIX([G_WALK] = 1)},
-	{"offset_flip", "an off-centre line drawn upwards, flipped", 141, 3.0, 0, 0, 0, 15, 35,
-	 LAY_OFFSET, X_CURVES, 12, MIX([G_WALK] = 3, [G_ALONG] = 1)},
-	{"doorway", "a doorway: line with U-turn area and a region inside", 142, 3.0, 0, 0, 0, 15,
-	 30, LAY_DOORWAY, X_LOOKS, 12, MIX([G_WALK] = 3, [G_UTURN] = 1, [G_DWELL] = 1)},
-	{"regions_four", "four regions (an L-shaped one) with different filters", 144, 3.6, 0, 0, 0,
-	 12, 60, LAY_QUAD, X_LOOKS, 16, MIX([G_DWELL] = 3, [G_STAND] = 1, [G_WALK] = 2)},
-	{"mixed_4m", "everything at once at 4 m", 143, 4.0, 2, -2, 0, 12, 60, LAY_REGIONS,
-	 X_LOOKS | X_CURVES | X_RAISE | X_CHILDREN, 60,
-	 MIX([G_WALK] = 4, [G_PAIR] = 1, [G_HAND] = 1, [G_CART] = 1, [G_UTURN] = 1,
-	     [G_DITHER] = 1, [G_DWELL] = 1)},
+    {"single", "one adult walks across the line", 101, 3.0, 0, 0, 0, 15, 20, LAY_CENTRE, 0, 1,
+     MIX([G_WALK] = 1)},
+    {"sparse_3m", "a few people both ways, 3 m", 102, 3.0, 0, 0, 0, 15, 40, LAY_CENTRE, X_LOOKS, 10,
+     MIX([G_WALK] = 1)},
+    {"pairs_3m", "pairs walking shoulder to shoulder, 3 m", 103, 3.0, 0, 0, 0, 15, 40, LAY_CENTRE,
+     X_LOOKS, 12, MIX([G_PAIR] = 3, [G_WALK] = 1)},
+    {"queue_2m8", "tight queues (0.45-0.6 m spacing), 2.8 m", 104, 2.8, 0, 0, 0, 15, 40, LAY_CENTRE,
+     0, 14, MIX([G_QUEUE] = 3, [G_WALK] = 1)},
+    {"queue_4m", "tight queues both ways, 4 m", 105, 4.0, 0, 0, 0, 12, 40, LAY_CENTRE_UT, X_LOOKS,
+     18, MIX([G_QUEUE] = 3, [G_WALK] = 1)},
+    {"crowd_3m5", "a crowd crossing both ways, 3.5 m", 106, 3.5, 0, 0, 0, 15, 40, LAY_CENTRE,
+     X_LOOKS | X_CURVES, 80, MIX([G_WALK] = 4, [G_PAIR] = 1)},
+    {"crowd_4m", "a dense crowd both ways with children, 4 m", 107, 4.0, 0, 0, 0, 12, 45, LAY_TWO,
+     X_LOOKS | X_CURVES, 110, MIX([G_WALK] = 4, [G_PAIR] = 1, [G_HAND] = 1)},
+    {"children_hand", "children holding an adult's hand, 3 m", 108, 3.0, 0, 0, 0, 15, 40,
+     LAY_CENTRE, X_CHILDREN, 12, MIX([G_HAND] = 3, [G_WALK] = 1)},
+    {"children_mix", "children and adults, children counted apart, 3.2 m", 109, 3.2, 0, 0, 0, 15,
+     40, LAY_CENTRE_UT, X_CHILDREN | X_LOOKS, 14, MIX([G_WALK] = 1)},
+    {"children_off", "children distinction off", 110, 3.0, 0, 0, 0, 15, 30, LAY_CENTRE,
+     X_CHILDREN | X_NO_CHILDREN, 10, MIX([G_WALK] = 2, [G_HAND] = 1)},
+    {"min_height", "min target height 1.4 m: children are not counted", 111, 3.4, 0, 0, 0, 15, 40,
+     LAY_CENTRE, X_CHILDREN | X_MIN_HEIGHT, 14, MIX([G_WALK] = 2, [G_HAND] = 1)},
+    {"carts", "shopping carts pushed across the line, 3.5 m", 112, 3.5, 0, 0, 0, 15, 45, LAY_CENTRE,
+     0, 10, MIX([G_CART] = 2, [G_WALK] = 1)},
+    {"strollers", "strollers and carts, 3 m, with a U-turn area", 113, 3.0, 0, 0, 0, 15, 40,
+     LAY_CENTRE_UT, X_LOOKS, 9, MIX([G_CART] = 2, [G_WALK] = 1)},
+    {"uturns", "people turning back before and after the line, filtering on", 114, 3.0, 0, 0, 0, 15,
+     45, LAY_CENTRE_UT, 0, 14, MIX([G_UTURN] = 2, [G_WALK] = 1)},
+    {"uturns_nofilter", "turning back, U-turn filtering off", 115, 3.2, 0, 0, 0, 15, 45,
+     LAY_CENTRE_UT, X_NO_FILTER, 14, MIX([G_UTURN] = 2, [G_WALK] = 1)},
+    {"dithering", "people swaying and stepping on the line", 116, 3.0, 0, 0, 0, 15, 45, LAY_CENTRE,
+     0, 9, MIX([G_DITHER] = 2, [G_WALK] = 1)},
+    {"dithering_ut", "dithering on a line with a U-turn area, 3.6 m", 117, 3.6, 0, 0, 0, 15, 45,
+     LAY_CENTRE_UT, X_LOOKS, 9, MIX([G_DITHER] = 2, [G_WALK] = 1)},
+    {"around_end", "people passing beyond a short line's ends", 118, 3.4, 0, 0, 0, 15, 40,
+     LAY_OFFSET, 0, 12, MIX([G_AROUND] = 2, [G_WALK] = 1, [G_ALONG] = 1)},
+    {"regions_dwell", "regions with dwell records and pass-by filter", 119, 3.0, 0, 0, 0, 15, 60,
+     LAY_REGIONS, X_LOOKS, 12, MIX([G_DWELL] = 2, [G_WALK] = 1, [G_STAND] = 0)},
+    {"standing_long", "one person stands still for a long time in a region", 120, 3.2, 0, 0, 0, 15,
+     60, LAY_REGIONS, 0, 8, MIX([G_STAND] = 1, [G_WALK] = 4, [G_DWELL] = 1)},
+    {"tilt_8deg", "camera tilted 8 degrees", 121, 3.0, 8, 0, 0, 15, 40, LAY_CENTRE_UT, X_LOOKS, 14,
+     MIX([G_WALK] = 3, [G_UTURN] = 1)},
+    {"tilt_5deg_feet", "tilted 5 degrees about two axes, feet mode", 122, 3.5, -4, 3.5, 0, 15, 40,
+     LAY_TWO, X_FEET, 14, MIX([G_WALK] = 3, [G_PAIR] = 1)},
+    {"tilt_auto", "tilted 6 degrees, installation height detected", 123, 3.3, 3, -5, 0, 15, 40,
+     LAY_CENTRE, X_AUTO_HEIGHT | X_LOOKS, 12, MIX([G_WALK] = 1)},
+    {"rotated", "camera rotated 30 degrees about its axis, angled line", 124, 3.0, 0, 0, 30, 15, 40,
+     LAY_TWO, X_CURVES, 14, MIX([G_WALK] = 1)},
+    {"high_6m", "6 m installation, narrow field of view", 125, 6.0, 0, 0, 0, 12, 40, LAY_CENTRE,
+     X_LOOKS, 45, MIX([G_WALK] = 3, [G_PAIR] = 1)},
+    {"high_5m", "5 m installation, crowd and carts", 126, 5.0, 0, 0, 0, 12, 45, LAY_TWO,
+     X_LOOKS | X_CURVES, 60, MIX([G_WALK] = 4, [G_CART] = 1, [G_PAIR] = 1)},
+    {"high_4m5_tilt", "4.5 m, tilted 7 degrees, queues", 127, 4.5, 0, 7, 0, 12, 45, LAY_CENTRE_UT,
+     0, 20, MIX([G_QUEUE] = 1, [G_WALK] = 2)},
+    {"low_2m2", "2.2 m installation, very close heads", 128, 2.2, 0, 0, 0, 20, 30, LAY_CENTRE, 0, 8,
+     MIX([G_WALK] = 1)},
+    {"low_2m5", "2.5 m installation, pairs", 129, 2.5, 0, 0, 0, 20, 30, LAY_CENTRE, X_LOOKS, 10,
+     MIX([G_WALK] = 2, [G_PAIR] = 1)},
+    {"furniture", "tables, shelves and chairs beside the walkway", 130, 3.2, 0, 0, 0, 15, 40,
+     LAY_REGIONS, X_FURNITURE | X_LOOKS, 12, MIX([G_WALK] = 2, [G_DWELL] = 1)},
+    {"raised_arms", "people raising a hand above the head", 131, 3.0, 0, 0, 0, 15, 40, LAY_CENTRE,
+     X_RAISE | X_TALL, 12, MIX([G_WALK] = 2, [G_DITHER] = 1)},
+    {"feet_mode", "feet tracking with off-centre lines", 132, 3.4, 0, 0, 0, 15, 40, LAY_TWO,
+     X_FEET | X_CHILDREN, 14, MIX([G_WALK] = 3, [G_HAND] = 1)},
+    {"polyline", "a three-segment line and a straight one", 133, 3.5, 0, 0, 0, 15, 40, LAY_POLY,
+     X_CURVES, 16, MIX([G_WALK] = 3, [G_AROUND] = 1)},
+    {"four_lines", "four lines drawn in different directions", 134, 4.0, 0, 0, 0, 12, 40, LAY_FOUR,
+     X_CURVES, 18, MIX([G_WALK] = 1)},
+    {"curves", "curved paths and angled crossings", 135, 3.0, 0, 0, 0, 15, 40, LAY_CENTRE_UT,
+     X_CURVES, 14, MIX([G_WALK] = 1)},
+    {"looks", "hats, hoods, long hair, backpacks, dark hair", 136, 2.8, 0, 0, 0, 15, 40, LAY_CENTRE,
+     X_LOOKS, 14, MIX([G_WALK] = 1)},
+    {"fast_slow", "walking speeds from 0.5 to 1.8 m/s", 137, 3.0, 0, 0, 0, 15, 40, LAY_CENTRE,
+     X_FAST_SLOW, 14, MIX([G_WALK] = 1)},
+    {"fps10_jitter", "10 fps with timestamp jitter and dropped frames", 138, 3.0, 0, 0, 0, 10, 40,
+     LAY_CENTRE_UT, X_JITTER | X_FAST_SLOW, 14, MIX([G_WALK] = 1)},
+    {"fps30", "30 fps, tall people, max target height 2.1 m", 139, 3.2, 0, 0, 0, 30, 25, LAY_CENTRE,
+     X_TALL, 8, MIX([G_WALK] = 1)},
+    {"plain_floor", "low-texture floor and a noisier camera", 140, 3.6, 0, 0, 0, 15, 40, LAY_CENTRE,
+     X_PLAIN_FLOOR | X_NOISY | X_LOOKS, 14, MIX([G_WALK] = 1)},
+    {"offset_flip", "an off-centre line drawn upwards, flipped", 141, 3.0, 0, 0, 0, 15, 35,
+     LAY_OFFSET, X_CURVES, 12, MIX([G_WALK] = 3, [G_ALONG] = 1)},
+    {"doorway", "a doorway: line with U-turn area and a region inside", 142, 3.0, 0, 0, 0, 15, 30,
+     LAY_DOORWAY, X_LOOKS, 12, MIX([G_WALK] = 3, [G_UTURN] = 1, [G_DWELL] = 1)},
+    {"regions_four", "four regions (an L-shaped one) with different filters", 144, 3.6, 0, 0, 0, 12,
+     60, LAY_QUAD, X_LOOKS, 16, MIX([G_DWELL] = 3, [G_STAND] = 1, [G_WALK] = 2)},
+    {"mixed_4m", "everything at once at 4 m", 143, 4.0, 2, -2, 0, 12, 60, LAY_REGIONS,
+     X_LOOKS | X_CURVES | X_RAISE | X_CHILDREN, 60,
+     MIX([G_WALK] = 4, [G_PAIR] = 1, [G_HAND] = 1, [G_CART] = 1, [G_UTURN] = 1, [G_DITHER] = 1,
+	 [G_DWELL] = 1)},
 };
 
 #define NDEFS (sizeof defs / sizeof defs[0])
@@ -267,10 +270,12 @@ static void make_rules(const scene_def *d, sim_rng *rng, ff_rules *r)
 	r->uturn_filtering = !(d->extras & X_NO_FILTER);
 	double j = sim_rng_range(rng, -0.04, 0.04);
 	/* U-turn band half-width: about 0.8 m at head height */
-	double w = 0.8 / (2 * (d->height - 1.7) * tan((d->height <= 3 ? 103 : d->height <= 4 ? 94
-						       : d->height <= 5	   ? 89
-									   : 62) *
-							      M_PI / 360));
+	double w = 0.8 / (2 * (d->height - 1.7) *
+			  tan((d->height <= 3	? 103
+			       : d->height <= 4 ? 94
+			       : d->height <= 5 ? 89
+						: 62) *
+			      M_PI / 360));
 	w = fmin(0.3, w);
 	switch (d->layout) {
 	case LAY_CENTRE:
@@ -339,10 +344,12 @@ typedef struct gen_ctx {
 	const scene_def *d;
 	sim_rng rng;
 	double bx0, bx1, by0, by1; /* view bounds on the floor plus margin */
-	int *group;                /* group per person (no collision inside) */
-	double *gap;               /* clearance each person keeps */
+	int *group;		   /* group per person (no collision inside) */
+	double *gap;		   /* clearance each person keeps */
 	int cap;
 	int next_group;
+	int flow[2];   /* people kept per crossing direction */
+	int last_flow; /* direction of the candidate being tried, or -1 */
 } gen_ctx;
 
 static double rr(gen_ctx *g, double a, double b)
@@ -368,8 +375,8 @@ static void line_point(const gen_ctx *g, int li, double u, double h, double *x, 
 	const ff_line *l = g->s->rules.lines + li;
 	double len[FF_MAX_LINE_POINTS] = {0}, tot = 0;
 	for (int k = 0; k + 1 < l->npoints; k++) {
-		len[k] = hypot(l->points[k + 1].x - l->points[k].x,
-			       l->points[k + 1].y - l->points[k].y);
+		len[k] =
+		    hypot(l->points[k + 1].x - l->points[k].x, l->points[k + 1].y - l->points[k].y);
 		tot += len[k];
 	}
 	double want = u * tot;
@@ -421,14 +428,15 @@ static double pick_speed(gen_ctx *g)
 {
 	if (g->d->extras & X_FAST_SLOW)
 		return rr(g, 0.5, 1.8);
-	return chance(g, 0.1) ? rr(g, 0.5, 0.9) : rr(g, 0.9, 1.5);
+	double x = sim_rng_uniform(&g->rng);
+	return x < 0.1 ? rr(g, 0.5, 0.9) : x < 0.9 ? rr(g, 0.9, 1.5) : rr(g, 1.5, 1.8);
 }
 
 static void pick_looks(gen_ctx *g, ff_sim_person *p)
 {
 	double k = g->d->extras & X_LOOKS ? 1.0 : 0.35;
-	static const unsigned flags[] = {FF_SIM_HAT,	  FF_SIM_HOOD,	    FF_SIM_LONG_HAIR,
-					 FF_SIM_BACKPACK, FF_SIM_BAG,	    FF_SIM_DARK_HAIR,
+	static const unsigned flags[] = {FF_SIM_HAT,	  FF_SIM_HOOD,	      FF_SIM_LONG_HAIR,
+					 FF_SIM_BACKPACK, FF_SIM_BAG,	      FF_SIM_DARK_HAIR,
 					 FF_SIM_BALD,	  FF_SIM_DARK_CLOTHES};
 	static const double share[] = {0.15, 0.08, 0.2, 0.2, 0.15, 0.3, 0.05, 0.25};
 	for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
@@ -444,6 +452,7 @@ static void pick_looks(gen_ctx *g, ff_sim_person *p)
 
 static void new_person(gen_ctx *g, ff_sim_person *p, bool child)
 {
+	g->last_flow = -1;
 	ff_sim_person_default(p, pick_height(g, child));
 	pick_looks(g, p);
 }
@@ -482,14 +491,17 @@ static double path_end(const ff_sim_key *k, int n)
 	return k[n - 1].t;
 }
 
-/* Shifts keys so the path fits into the recording; false if it cannot. */
+/* Shifts keys so the path lies in the recording; false if it cannot. Now
+ * and then someone is already in view when the recording starts or still
+ * in view when it ends, as in any real recording. */
 static bool place_in_time(gen_ctx *g, ff_sim_key *k, int n)
 {
 	double len = path_end(k, n) - k[0].t, dur = g->d->duration - 0.5;
-	if (len > dur)
+	double lo = chance(g, 0.08) ? -0.5 * len : 0.2;
+	double hi = chance(g, 0.08) ? g->d->duration - 0.5 * len : dur - len;
+	if (hi < lo)
 		return false;
-	double start = rr(g, 0.2, dur - len);
-	double shift = start - k[0].t;
+	double shift = rr(g, lo, hi) - k[0].t;
 	for (int i = 0; i < n; i++)
 		k[i].t += shift;
 	return true;
@@ -545,7 +557,8 @@ static bool clear_of_others(gen_ctx *g, int i)
 		}
 		for (int j = 0; j < i; j++) {
 			const sim_person *q = s->people + j;
-			if (t < q->t0 || t > q->t1 || (g->group[j] >= 0 && g->group[j] == g->group[i]))
+			if (t < q->t0 || t > q->t1 ||
+			    (g->group[j] >= 0 && g->group[j] == g->group[i]))
 				continue;
 			double qx, qy, qvx, qvy;
 			sim_path_eval(q, t, &qx, &qy, &qvx, &qvy);
@@ -554,8 +567,10 @@ static bool clear_of_others(gen_ctx *g, int i)
 				return false;
 			double qs = hypot(qvx, qvy);
 			bool qc = has_cart(q) && qs > 0.05;
-			double qcx = qc ? qx + qvx / qs * 0.85 : qx, qcy = qc ? qy + qvy / qs * 0.85 : qy;
-			if (qc && (hypot(qcx - x, qcy - y) < 0.7 || hypot(qcx - cxp, qcy - cyp) < 0.9))
+			double qcx = qc ? qx + qvx / qs * 0.85 : qx,
+			       qcy = qc ? qy + qvy / qs * 0.85 : qy;
+			if (qc &&
+			    (hypot(qcx - x, qcy - y) < 0.7 || hypot(qcx - cxp, qcy - cyp) < 0.9))
 				return false;
 			if (has_cart(p) && hypot(qx - cxp, qy - cyp) < 0.7)
 				return false;
@@ -585,6 +600,8 @@ static int try_add(gen_ctx *g, const ff_sim_person *p, const ff_sim_key *k, int 
 		sim_scene_pop_person(g->s);
 		return -1;
 	}
+	if (g->last_flow >= 0)
+		g->flow[g->last_flow]++;
 	return i;
 }
 
@@ -600,7 +617,7 @@ static int keep(gen_ctx *g, const ff_sim_person *p, ff_sim_key *k, int n, ff_err
 
 static void maybe_raise(gen_ctx *g, ff_sim_person *p, const ff_sim_key *k, int n)
 {
-	if (!(g->d->extras & X_RAISE) || !chance(g, 0.5))
+	if (!chance(g, g->d->extras & X_RAISE ? 0.5 : 0.03))
 		return;
 	double mid = (k[0].t + k[n - 1].t) / 2;
 	p->raise_from = mid + rr(g, -2.5, 0.5);
@@ -612,14 +629,28 @@ static int pick_line(gen_ctx *g)
 	return (int)(sim_rng_uniform(&g->rng) * g->s->rules.nlines);
 }
 
-/* The direction of a crossing: the line normal, either way, turned by an
- * angle for angled crossings. */
-static void crossing_dir(gen_ctx *g, double nx, double ny, double *dx, double *dy)
+/* Where and which way to cross a line: a point at parameter u0..u1 along
+ * it (x, y on the floor plan at height h) and a direction along its normal,
+ * turned by an angle for angled crossings. The two directions take turns
+ * (a crowded direction would otherwise win: people going the other way
+ * must pass all of it, so the collision check rejects them more and more)
+ * and people mostly keep to the right, so that opposite flows pass. */
+static int crossing(gen_ctx *g, double u0, double u1, double h, double *x, double *y, double *dx,
+		    double *dy)
 {
+	double nx, ny;
+	bool forward = g->flow[1] != g->flow[0] ? g->flow[1] < g->flow[0] : chance(g, 0.5);
+	/* walking along +normal, the right hand side is the drawing direction */
+	bool right = (forward == !chance(g, 0.2));
+	double u = right ? rr(g, 0.5, u1) : rr(g, u0, 0.5);
+	int li = pick_line(g);
+	line_point(g, li, u, h, x, y, &nx, &ny);
 	double spread = g->d->extras & X_CURVES ? 0.6 : 0.3;
-	double a = atan2(ny, nx) + (chance(g, 0.5) ? M_PI : 0) + rr(g, -spread, spread);
+	double a = atan2(ny, nx) + (forward ? 0 : M_PI) + rr(g, -spread, spread);
 	*dx = cos(a);
 	*dy = sin(a);
+	g->last_flow = forward;
+	return li;
 }
 
 static double pick_bend(gen_ctx *g)
@@ -633,9 +664,8 @@ static int gen_walk(gen_ctx *g, ff_error *err, bool *failed)
 	ff_sim_person p;
 	ff_sim_key k[8];
 	new_person(g, &p, want_child(g));
-	double x, y, nx, ny, dx, dy;
-	line_point(g, pick_line(g), rr(g, 0.2, 0.8), track_h(g, p.height_m), &x, &y, &nx, &ny);
-	crossing_dir(g, nx, ny, &dx, &dy);
+	double x, y, dx, dy;
+	crossing(g, 0.2, 0.8, track_h(g, p.height_m), &x, &y, &dx, &dy);
 	int n = crossing_keys(g, x, y, dx, dy, pick_speed(g), pick_bend(g), 0, k);
 	if (!place_in_time(g, k, n))
 		return 0;
@@ -649,9 +679,8 @@ static int gen_cart(gen_ctx *g, ff_error *err, bool *failed)
 	ff_sim_key k[8];
 	new_person(g, &p, false);
 	p.flags |= chance(g, 0.5) ? FF_SIM_CART : FF_SIM_STROLLER;
-	double x, y, nx, ny, dx, dy;
-	line_point(g, pick_line(g), rr(g, 0.3, 0.7), track_h(g, p.height_m), &x, &y, &nx, &ny);
-	crossing_dir(g, nx, ny, &dx, &dy);
+	double x, y, dx, dy;
+	crossing(g, 0.3, 0.7, track_h(g, p.height_m), &x, &y, &dx, &dy);
 	int n = crossing_keys(g, x, y, dx, dy, rr(g, 0.7, 1.2), pick_bend(g) * 0.5, 0, k);
 	if (!place_in_time(g, k, n))
 		return 0;
@@ -666,10 +695,8 @@ static int gen_side_by_side(gen_ctx *g, bool hand, ff_error *err, bool *failed)
 	ff_sim_key ka[8], kb[8];
 	new_person(g, &a, false);
 	new_person(g, &b, hand || want_child(g));
-	double x, y, nx, ny, dx, dy;
-	double h = track_h(g, (a.height_m + b.height_m) / 2);
-	line_point(g, pick_line(g), rr(g, 0.3, 0.7), h, &x, &y, &nx, &ny);
-	crossing_dir(g, nx, ny, &dx, &dy);
+	double x, y, dx, dy;
+	crossing(g, 0.3, 0.7, track_h(g, (a.height_m + b.height_m) / 2), &x, &y, &dx, &dy);
 	double sep = hand ? rr(g, 0.38, 0.46) : rr(g, 0.36, 0.5);
 	double lx = -dy * sep / 2, ly = dx * sep / 2, speed = pick_speed(g), bend = pick_bend(g);
 	int n = crossing_keys(g, x + lx, y + ly, dx, dy, speed, bend, 0, ka);
@@ -698,9 +725,9 @@ static int gen_queue(gen_ctx *g, ff_error *err, bool *failed)
 {
 	int count = 3 + (int)(sim_rng_uniform(&g->rng) * 4);
 	double spacing = rr(g, 0.45, 0.6), speed = rr(g, 0.7, 1.2);
-	double x, y, nx, ny, dx, dy;
-	line_point(g, pick_line(g), rr(g, 0.3, 0.7), track_h(g, 1.7), &x, &y, &nx, &ny);
-	crossing_dir(g, nx, ny, &dx, &dy);
+	double x, y, dx, dy;
+	crossing(g, 0.3, 0.7, track_h(g, 1.7), &x, &y, &dx, &dy);
+	int flow = g->last_flow;
 	ff_sim_key k0[8], k[8];
 	int n = crossing_keys(g, x, y, dx, dy, speed, pick_bend(g) * 0.3, 0, k0);
 	double span = (count - 1) * spacing / speed;
@@ -712,10 +739,12 @@ static int gen_queue(gen_ctx *g, ff_error *err, bool *failed)
 	for (int q = 0; q < count; q++) {
 		ff_sim_person p;
 		new_person(g, &p, chance(g, 0.05));
+		g->last_flow = flow;
 		double off = rr(g, -0.06, 0.06), delay = start + q * spacing / speed;
 		for (int i = 0; i < n; i++)
-			k[i] = (ff_sim_key){k0[i].t - k0[0].t + delay + rr(g, -0.02, 0.02) * (i > 0),
-					    k0[i].x - dy * off, k0[i].y + dx * off};
+			k[i] =
+			    (ff_sim_key){k0[i].t - k0[0].t + delay + rr(g, -0.02, 0.02) * (i > 0),
+					 k0[i].x - dy * off, k0[i].y + dx * off};
 		for (int i = 1; i < n; i++)
 			if (k[i].t <= k[i - 1].t)
 				k[i].t = k[i - 1].t + 0.01;
@@ -732,12 +761,8 @@ static int gen_queue(gen_ctx *g, ff_error *err, bool *failed)
  * (on the floor plan at the height of its tracked point); returns the line. */
 static int approach(gen_ctx *g, ff_sim_person *p, double *x, double *y, double *dx, double *dy)
 {
-	double nx, ny;
 	new_person(g, p, want_child(g));
-	int li = pick_line(g);
-	line_point(g, li, rr(g, 0.3, 0.7), track_h(g, p->height_m), x, y, &nx, &ny);
-	crossing_dir(g, nx, ny, dx, dy);
-	return li;
+	return crossing(g, 0.3, 0.7, track_h(g, p->height_m), x, y, dx, dy);
 }
 
 /* Walks up to the line, turns back: before it (no crossing) or after it
@@ -920,11 +945,11 @@ static ff_status add_furniture(gen_ctx *g, ff_error *err)
 	sim_view_bounds(g->s, 1.0, &x0, &x1, &y0, &y1);
 	double w = x1 - x0, h = y1 - y0;
 	const ff_sim_object items[4] = {
-		{FF_SIM_SHELF, x0 + 0.28 * w, y1 - 0.12 * h, 1.4, 0.45,
-		 rr(g, 1.8, fmin(2.2, g->d->height - 0.7)), rr(g, -5, 5)},
-		{FF_SIM_TABLE, x1 - 0.22 * w, y0 + 0.2 * h, 1.1, 0.7, 0.75, rr(g, -20, 20)},
-		{FF_SIM_CHAIR, x1 - 0.08 * w, y0 + 0.3 * h, 0.45, 0.45, 0.9, rr(g, 0, 90)},
-		{FF_SIM_BOX, x0 + 0.15 * w, y0 + 0.15 * h, 0.6, 0.4, 0.5, 0},
+	    {FF_SIM_SHELF, x0 + 0.28 * w, y1 - 0.12 * h, 1.4, 0.45,
+	     rr(g, 1.8, fmin(2.2, g->d->height - 0.7)), rr(g, -5, 5)},
+	    {FF_SIM_TABLE, x1 - 0.22 * w, y0 + 0.2 * h, 1.1, 0.7, 0.75, rr(g, -20, 20)},
+	    {FF_SIM_CHAIR, x1 - 0.08 * w, y0 + 0.3 * h, 0.45, 0.45, 0.9, rr(g, 0, 90)},
+	    {FF_SIM_BOX, x0 + 0.15 * w, y0 + 0.15 * h, 0.6, 0.4, 0.5, 0},
 	};
 	for (int i = 0; i < 4; i++) {
 		ff_status st = ff_sim_scene_add_object(g->s, items + i, err);
@@ -993,7 +1018,7 @@ static ff_status build(const scene_def *d, uint64_t seed, ff_sim_scene **out, ff
 	sim_rng rng = sim_rng_stream(seed, 11, 0);
 	st.noise.disparity_sigma = sim_rng_range(&rng, 0.1, 0.25);
 	st.noise.baseline_m = sim_rng_range(&rng, 0.06, 0.095);
-	st.floor_texture = sim_rng_range(&rng, 0.5, 1.0);
+	st.floor_texture = sim_rng_range(&rng, 0.3, 1.0);
 	if (d->extras & X_JITTER) {
 		st.jitter_s = 0.2 / d->fps;
 		st.drop_rate = 0.03;
@@ -1022,7 +1047,7 @@ static ff_status build(const scene_def *d, uint64_t seed, ff_sim_scene **out, ff
 		ff_sim_scene_destroy(s);
 		return rc;
 	}
-	gen_ctx g = {s, d, rng, 0, 0, 0, 0, NULL, NULL, 0, 0};
+	gen_ctx g = {s, d, rng, 0, 0, 0, 0, NULL, NULL, 0, 0, {0, 0}, -1};
 	sim_view_bounds(s, 0, &g.bx0, &g.bx1, &g.by0, &g.by1);
 	g.bx0 -= 0.8;
 	g.by0 -= 0.8;

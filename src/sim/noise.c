@@ -32,16 +32,16 @@
 #define HOLE_STEP 6
 
 static const double hole_p[MAT_COUNT] = {
-	[MAT_FLOOR] = 0.01, [MAT_SKIN] = 0.03,	[MAT_HAIR_DARK] = 0.16, [MAT_HAIR_LIGHT] = 0.05,
-	[MAT_CLOTH] = 0.02, [MAT_CLOTH_DARK] = 0.07, [MAT_METAL] = 0.25,   [MAT_WOOD] = 0.03,
-	[MAT_WALL] = 0.08,
+    [MAT_FLOOR] = 0.01,	     [MAT_SKIN] = 0.03,	 [MAT_HAIR_DARK] = 0.24,
+    [MAT_HAIR_LIGHT] = 0.05, [MAT_CLOTH] = 0.02, [MAT_CLOTH_DARK] = 0.07,
+    [MAT_METAL] = 0.25,	     [MAT_WOOD] = 0.03,	 [MAT_WALL] = 0.08,
 };
 
 /* Noise multiplier of low-texture surfaces. */
 static const float texture_k[MAT_COUNT] = {
-	[MAT_FLOOR] = 1.0f, [MAT_SKIN] = 1.3f,	[MAT_HAIR_DARK] = 1.6f, [MAT_HAIR_LIGHT] = 1.2f,
-	[MAT_CLOTH] = 1.0f, [MAT_CLOTH_DARK] = 1.4f, [MAT_METAL] = 1.5f,   [MAT_WOOD] = 1.0f,
-	[MAT_WALL] = 1.4f,
+    [MAT_FLOOR] = 1.0f,	     [MAT_SKIN] = 1.3f,	 [MAT_HAIR_DARK] = 1.6f,
+    [MAT_HAIR_LIGHT] = 1.2f, [MAT_CLOTH] = 1.0f, [MAT_CLOTH_DARK] = 1.4f,
+    [MAT_METAL] = 1.5f,	     [MAT_WOOD] = 1.0f,	 [MAT_WALL] = 1.4f,
 };
 
 /* Upper-tail quantile of the standard normal (Abramowitz & Stegun 26.2.23). */
@@ -53,7 +53,7 @@ static double normal_upper_quantile(double p)
 		return 0;
 	double t = sqrt(-2 * log(p));
 	return t - (2.515517 + 0.802853 * t + 0.010328 * t * t) /
-			   (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t);
+		       (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t);
 }
 
 /* A coarse grid of standard normal values, step pixels apart. */
@@ -84,7 +84,8 @@ static float row_at(const float *row, int step, int u)
 size_t sim_noise_field_size(int w, int h)
 {
 	size_t cw = (size_t)(w / CORR_STEP + 2), hw = (size_t)(w / HOLE_STEP + 2);
-	return cw * (size_t)(h / CORR_STEP + 2) + hw * (size_t)(h / HOLE_STEP + 2) + cw + hw;
+	return cw * (size_t)(h / CORR_STEP + 2) + hw * (size_t)(h / HOLE_STEP + 2) + cw + hw +
+	       6 * (size_t)w;
 }
 
 static void exact(const ff_sim_scene *s, uint16_t *depth)
@@ -115,29 +116,65 @@ static void shadows(const ff_sim_scene *s, float *d)
 	}
 }
 
-static void edges(const ff_sim_scene *s, float *d, const float *dz, sim_rng *r)
+/* out[u] = the largest of in[u-1], in[u], in[u+1]. */
+static void max3(const float *in, int w, float *out)
+{
+	for (int u = 0; u < w; u++) {
+		float m = in[u];
+		if (u > 0 && in[u - 1] > m)
+			m = in[u - 1];
+		if (u + 1 < w && in[u + 1] > m)
+			m = in[u + 1];
+		out[u] = m;
+	}
+}
+
+/* Largest value of dz in row v within one (m1) and two (m2) pixels of
+ * each column. */
+static void row_max(const float *dz, int w, int v, float *m1, float *m2)
+{
+	max3(dz + (size_t)v * w, w, m1);
+	max3(m1, w, m2);
+}
+
+/* Matching windows let the nearer surface win near a depth edge: a
+ * background pixel next to a nearer one takes its disparity (fattening,
+ * up to two pixels along the baseline) or a value in between (flying
+ * pixel). `scratch` holds 6 rows. */
+static void edges(const ff_sim_scene *s, float *d, const float *dz, float *scratch, sim_rng *r)
 {
 	int w = s->cam.width, h = s->cam.height;
-	double fly = s->setup.noise.flying_rate, fat = fly + 0.3;
-	for (int v = 1; v < h - 1; v++)
-		for (int u = 1; u < w - 1; u++) {
+	double fly = s->setup.noise.flying_rate, fat = fly + 0.45;
+	float *near1 = scratch, *near2 = scratch + 3 * (size_t)w;
+	/* rows v-1, v, v+1 live in a ring of three: slot = row % 3 */
+	for (int k = 0; k < 2; k++)
+		row_max(dz, w, k, near1 + (size_t)k * w, near2 + (size_t)k * w);
+	for (int v = 1; v < h - 1; v++) {
+		size_t slot = (size_t)((v + 1) % 3) * w;
+		row_max(dz, w, v + 1, near1 + slot, near2 + slot);
+		for (int u = 0; u < w; u++) {
 			size_t i = (size_t)v * w + u;
 			if (d[i] <= 0)
 				continue;
-			float here = dz[i], dmax = here;
-			const size_t nb[4] = {i - 1, i + 1, i - (size_t)w, i + (size_t)w};
-			for (int k = 0; k < 4; k++)
-				if (dz[nb[k]] > dmax)
-					dmax = dz[nb[k]];
+			float here = dz[i], m1 = here, m2 = here;
+			for (int k = 0; k < 3; k++) {
+				if (near1[(size_t)k * w + u] > m1)
+					m1 = near1[(size_t)k * w + u];
+				if (near2[(size_t)k * w + u] > m2)
+					m2 = near2[(size_t)k * w + u];
+			}
 			float lim = 0.08f * here > 1.0f ? 0.08f * here : 1.0f;
-			if (dmax - here <= lim)
-				continue;
-			double x = sim_rng_uniform(r);
-			if (x < fly)
-				d[i] = here + (float)sim_rng_uniform(r) * (dmax - here);
-			else if (x < fat)
-				d[i] = dmax;
+			if (m1 - here > lim) {
+				double x = sim_rng_uniform(r);
+				if (x < fly)
+					d[i] = here + (float)sim_rng_uniform(r) * (m1 - here);
+				else if (x < fat)
+					d[i] = m1;
+			} else if (m2 - here > lim && sim_rng_uniform(r) < 0.25) {
+				d[i] = m2;
+			}
 		}
+	}
 }
 
 void sim_noise_apply(ff_sim_scene *s, uint64_t frame, uint16_t *depth)
@@ -159,7 +196,7 @@ void sim_noise_apply(ff_sim_scene *s, uint64_t frame, uint16_t *depth)
 	memcpy(d, dz, sizeof *d * n);
 	if (nz->shadows)
 		shadows(s, d);
-	edges(s, d, dz, &r);
+	edges(s, d, dz, s->field + sim_noise_field_size(w, h) - 6 * (size_t)w, &r);
 
 	int cw = w / CORR_STEP + 2, ch = h / CORR_STEP + 2;
 	int hw = w / HOLE_STEP + 2, hh = h / HOLE_STEP + 2;
@@ -215,7 +252,8 @@ void sim_noise_apply(ff_sim_scene *s, uint64_t frame, uint16_t *depth)
 
 	size_t nspeck = (size_t)(nz->speckle_rate * (double)n);
 	for (size_t k = 0; k < nspeck; k++) {
-		int u = (int)(sim_rng_uniform(&r) * (w - 1)), v = (int)(sim_rng_uniform(&r) * (h - 1));
+		int u = (int)(sim_rng_uniform(&r) * (w - 1)),
+		    v = (int)(sim_rng_uniform(&r) * (h - 1));
 		double zm = sim_rng_range(&r, 0.3, s->setup.height_m * 1.3);
 		uint16_t val = (uint16_t)lround(zm * 1000);
 		for (int dy = 0; dy < 2; dy++)

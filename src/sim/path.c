@@ -24,7 +24,8 @@ static void compute_tangents(sim_person *p)
 	for (int i = 0; i < p->nkeys; i++) {
 		double *tn = p->tan + 2 * i;
 		const ff_sim_key *k = p->keys + i;
-		bool stop = (i > 0 && same_pos(k, k - 1)) || (i + 1 < p->nkeys && same_pos(k, k + 1));
+		bool stop =
+		    (i > 0 && same_pos(k, k - 1)) || (i + 1 < p->nkeys && same_pos(k, k + 1));
 		if (stop || p->nkeys < 2) {
 			tn[0] = tn[1] = 0;
 			continue;
@@ -99,8 +100,8 @@ ff_status sim_path_prepare(sim_person *p, ff_error *err)
 		int i = 1;
 		while (i < p->nkeys && same_pos(p->keys + i, a))
 			i++;
-		p->travel_dir = i < p->nkeys ? atan2(p->keys[i].y - a->y, p->keys[i].x - a->x)
-					     : p->sway_phase;
+		p->travel_dir =
+		    i < p->nkeys ? atan2(p->keys[i].y - a->y, p->keys[i].x - a->x) : p->sway_phase;
 	}
 	return FF_OK;
 }

@@ -19,9 +19,9 @@
 /* A primitive prepared for the camera frame. */
 typedef struct cam_prim {
 	int kind, material;
-	double m[3][3];  /* ellipsoid: scaled axes; box: axes */
-	double mc[3];    /* m * centre */
-	double h[3];     /* box half extents */
+	double m[3][3]; /* ellipsoid: scaled axes; box: axes */
+	double mc[3];	/* m * centre */
+	double h[3];	/* box half extents */
 	double a[3], ba[3];
 	double baba, baoa, oaoa, r2;
 	double bc[3], rad; /* bounding sphere */
@@ -75,7 +75,8 @@ static void prepare(const sim_view *s, const sim_prim *p, cam_prim *q)
 			q->m[i][j] = ax[j] * k;
 		q->mc[i] = dot3(q->m[i], q->bc);
 		q->h[i] = p->h[i];
-		q->rad = p->kind == PRIM_ELLIPSOID ? fmax(q->rad, p->h[i]) : q->rad + p->h[i] * p->h[i];
+		q->rad =
+		    p->kind == PRIM_ELLIPSOID ? fmax(q->rad, p->h[i]) : q->rad + p->h[i] * p->h[i];
 	}
 	if (p->kind == PRIM_BOX)
 		q->rad = sqrt(q->rad);
@@ -214,7 +215,8 @@ ff_status sim_build_prims(ff_sim_scene *s, double t, ff_error *err)
 {
 	int np = 0;
 	for (int i = 0; i < s->nobjects; i++)
-		np += sim_object_prims(s->objects + i, 100 + 8 * i, s->prims + np, s->cap_prims - np);
+		np +=
+		    sim_object_prims(s->objects + i, 100 + 8 * i, s->prims + np, s->cap_prims - np);
 	for (int i = 0; i < s->npeople; i++) {
 		sim_pose pose;
 		if (sim_person_pose(s->people + i, t, &pose))

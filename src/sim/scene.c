@@ -105,8 +105,7 @@ bool sim_project_norm(const ff_sim_scene *s, double x, double y, double z, ff_po
 	return true;
 }
 
-bool ff_sim_scene_project(const ff_sim_scene *s, double x, double y, double z, double *u,
-			  double *v)
+bool ff_sim_scene_project(const ff_sim_scene *s, double x, double y, double z, double *u, double *v)
 {
 	double w[3] = {x, y, z}, c[3];
 	sim_world_to_camera(s, w, c);
@@ -117,8 +116,7 @@ bool ff_sim_scene_project(const ff_sim_scene *s, double x, double y, double z, d
 	return true;
 }
 
-bool sim_image_to_plane(const ff_sim_scene *s, double nx, double ny, double h, double *x,
-			double *y)
+bool sim_image_to_plane(const ff_sim_scene *s, double nx, double ny, double h, double *x, double *y)
 {
 	double u = nx * s->cam.width - 0.5, v = ny * s->cam.height - 0.5;
 	double d[3] = {(u - s->cam.cx) / s->cam.fx, (v - s->cam.cy) / s->cam.fy, 1}, w[3];
@@ -157,8 +155,8 @@ static ff_status check_setup(const ff_sim_setup *st, ff_error *err)
 				    st->height_m);
 	for (int i = 0; i < 3; i++)
 		if (!(fabs(st->tilt_deg[i]) <= (i == 2 ? 180 : 15)))
-			return ff_error_set(err, FF_ERR_INVALID, "sim.tilt_deg[%d]: %g too large", i,
-					    st->tilt_deg[i]);
+			return ff_error_set(err, FF_ERR_INVALID, "sim.tilt_deg[%d]: %g too large",
+					    i, st->tilt_deg[i]);
 	if (st->width < 0 || st->width > 4096 || st->height < 0 || st->height > 4096)
 		return ff_error_set(err, FF_ERR_INVALID, "sim.width/height: %dx%d", st->width,
 				    st->height);
@@ -207,17 +205,18 @@ static ff_status alloc_buffers(ff_sim_scene *s, ff_error *err)
 	s->field = malloc(sizeof(float) * sim_noise_field_size(s->cam.width, s->cam.height));
 	s->cap_prims = 256;
 	s->prims = malloc(sizeof(sim_prim) * (size_t)s->cap_prims);
-	if (!s->xn || !s->yn || !s->floor_z || !s->zbuf || !s->mat || !s->work || !s->dexact || !s->field ||
-	    !s->prims)
-		return ff_error_set(err, FF_ERR_NOMEM, "simulator: out of memory for %zux%zu frames",
-				    w, h);
+	if (!s->xn || !s->yn || !s->floor_z || !s->zbuf || !s->mat || !s->work || !s->dexact ||
+	    !s->field || !s->prims)
+		return ff_error_set(err, FF_ERR_NOMEM,
+				    "simulator: out of memory for %zux%zu frames", w, h);
 	for (size_t u = 0; u < w; u++)
 		s->xn[u] = (float)(((double)u - s->cam.cx) / s->cam.fx);
 	for (size_t v = 0; v < h; v++)
 		s->yn[v] = (float)(((double)v - s->cam.cy) / s->cam.fy);
 	for (size_t v = 0; v < h; v++)
 		for (size_t u = 0; u < w; u++) {
-			double nd = s->nfloor[0] * s->xn[u] + s->nfloor[1] * s->yn[v] + s->nfloor[2];
+			double nd =
+			    s->nfloor[0] * s->xn[u] + s->nfloor[1] * s->yn[v] + s->nfloor[2];
 			s->floor_z[v * w + u] = nd > 1e-6 ? (float)(s->setup.height_m / nd) : 0.0f;
 		}
 	sim_rng r = sim_rng_stream(0x6a09e667f3bcc908ULL, 2, 0);
@@ -337,7 +336,8 @@ int ff_sim_scene_add_person(ff_sim_scene *s, const ff_sim_person *p, const ff_si
 	for (int i = 0; i < nkeys; i++) {
 		if (!isfinite(keys[i].t) || !isfinite(keys[i].x) || !isfinite(keys[i].y) ||
 		    (i > 0 && !(keys[i].t > keys[i - 1].t))) {
-			ff_error_set(err, FF_ERR_ORDER, "sim.person.keys[%d]: time not increasing", i);
+			ff_error_set(err, FF_ERR_ORDER, "sim.person.keys[%d]: time not increasing",
+				     i);
 			return -1;
 		}
 	}

@@ -97,7 +97,7 @@ typedef struct sim_person {
 	double t0, t1;
 	double travel_dir; /* overall heading when not walking */
 	/* body dimensions */
-	double head_top;   /* top of the skull (below a hat) */
+	double head_top;	       /* top of the skull (below a hat) */
 	double head_a, head_b, head_c; /* semi-axes: forward, sideways, up */
 	double hat_h, shoulder_drop, shoulder_w, torso_d, torso_h, hip_h;
 	double arm_r, leg_r, step_len, bob;
@@ -111,11 +111,11 @@ typedef struct sim_person {
 #define SIM_DIST_DT 0.02
 
 typedef struct sim_pose {
-	double x, y;        /* floor position */
-	double vx, vy;      /* velocity */
-	double heading;     /* radians */
-	double phase;       /* gait phase (radians) */
-	double head_top;    /* current top of the head (bob included, hat too) */
+	double x, y;	 /* floor position */
+	double vx, vy;	 /* velocity */
+	double heading;	 /* radians */
+	double phase;	 /* gait phase (radians) */
+	double head_top; /* current top of the head (bob included, hat too) */
 } sim_pose;
 
 /* Fills the derived fields (dimensions, tangents, distance table). */
@@ -141,8 +141,8 @@ int sim_object_prims(const ff_sim_object *o, int surface, sim_prim *out, int cap
 struct ff_sim_scene {
 	ff_sim_setup setup;
 	ff_camera cam;
-	double R[3][3]; /* world -> camera rotation */
-	double C[3];    /* camera centre (world) */
+	double R[3][3];	  /* world -> camera rotation */
+	double C[3];	  /* camera centre (world) */
 	double nfloor[3]; /* floor normal towards the floor, camera frame */
 	ff_rules rules;
 	sim_person *people;
@@ -152,13 +152,13 @@ struct ff_sim_scene {
 	double *times;
 	size_t nframes;
 	/* render state, sized at creation */
-	float *xn, *yn;    /* normalised ray per column / row */
-	float *floor_z;    /* depth of the floor per pixel */
-	float *zbuf;       /* exact depth (m) of the frame */
-	uint8_t *mat;      /* material per pixel */
-	float *work;       /* noise work space (disparity) */
-	float *dexact;     /* exact disparity of the frame */
-	float *field;      /* coarse noise fields */
+	float *xn, *yn; /* normalised ray per column / row */
+	float *floor_z; /* depth of the floor per pixel */
+	float *zbuf;	/* exact depth (m) of the frame */
+	uint8_t *mat;	/* material per pixel */
+	float *work;	/* noise work space (disparity) */
+	float *dexact;	/* exact disparity of the frame */
+	float *field;	/* coarse noise fields */
 	sim_prim *prims;
 	int nprims, cap_prims;
 	float gauss[4096];
@@ -220,12 +220,15 @@ enum {
 	SIM_AMB_NONE = 0,
 	SIM_AMB_LINE_END = 1 << 0,  /* passes near a line's end */
 	SIM_AMB_EXCURSION = 1 << 1, /* turns back in the grey zone past a line */
-	SIM_AMB_AREA = 1 << 2,      /* flickers on a U-turn area boundary */
+	SIM_AMB_AREA = 1 << 2,	    /* flickers on a U-turn area boundary */
 	SIM_AMB_REGION = 1 << 3,    /* grazes a region or stays near a threshold */
 	SIM_AMB_HEIGHT = 1 << 4,    /* height near a rule limit */
-	SIM_AMB_END = 1 << 5,       /* on a line when the recording ends */
-	SIM_AMB_START = 1 << 6      /* starts near a line */
+	SIM_AMB_END = 1 << 5,	    /* on a line when the recording ends */
+	SIM_AMB_START = 1 << 6	    /* starts near a line */
 };
+
+/* Adds one dwell record to the summary. */
+void sim_dwell_add(ff_dwell_stats *d, int64_t ms, bool child);
 
 /* Ambiguity flags of person i under the scene's rules. */
 unsigned sim_truth_person_check(const ff_sim_scene *s, int i);

@@ -29,22 +29,22 @@
 #define NLAMPS 3
 
 static const float albedo[MAT_COUNT] = {
-	[MAT_FLOOR] = 0.5f, [MAT_SKIN] = 0.6f,	[MAT_HAIR_DARK] = 0.1f, [MAT_HAIR_LIGHT] = 0.45f,
-	[MAT_CLOTH] = 0.5f, [MAT_CLOTH_DARK] = 0.14f, [MAT_METAL] = 0.65f,  [MAT_WOOD] = 0.45f,
-	[MAT_WALL] = 0.7f,
+    [MAT_FLOOR] = 0.5f,	      [MAT_SKIN] = 0.6f,  [MAT_HAIR_DARK] = 0.1f,
+    [MAT_HAIR_LIGHT] = 0.45f, [MAT_CLOTH] = 0.5f, [MAT_CLOTH_DARK] = 0.14f,
+    [MAT_METAL] = 0.65f,      [MAT_WOOD] = 0.45f, [MAT_WALL] = 0.7f,
 };
 
 static const float contrast[MAT_COUNT] = {
-	[MAT_FLOOR] = 0.5f, [MAT_SKIN] = 0.12f,	[MAT_HAIR_DARK] = 0.12f, [MAT_HAIR_LIGHT] = 0.3f,
-	[MAT_CLOTH] = 0.4f, [MAT_CLOTH_DARK] = 0.3f, [MAT_METAL] = 0.25f,  [MAT_WOOD] = 0.35f,
-	[MAT_WALL] = 0.08f,
+    [MAT_FLOOR] = 0.5f,	     [MAT_SKIN] = 0.12f, [MAT_HAIR_DARK] = 0.12f,
+    [MAT_HAIR_LIGHT] = 0.3f, [MAT_CLOTH] = 0.4f, [MAT_CLOTH_DARK] = 0.3f,
+    [MAT_METAL] = 0.25f,     [MAT_WOOD] = 0.35f, [MAT_WALL] = 0.08f,
 };
 
 /* Texture feature size (metres). */
 static const float grain[MAT_COUNT] = {
-	[MAT_FLOOR] = 0.035f, [MAT_SKIN] = 0.03f,   [MAT_HAIR_DARK] = 0.008f, [MAT_HAIR_LIGHT] = 0.01f,
-	[MAT_CLOTH] = 0.025f, [MAT_CLOTH_DARK] = 0.025f, [MAT_METAL] = 0.02f,   [MAT_WOOD] = 0.03f,
-	[MAT_WALL] = 0.05f,
+    [MAT_FLOOR] = 0.035f,     [MAT_SKIN] = 0.03f,   [MAT_HAIR_DARK] = 0.008f,
+    [MAT_HAIR_LIGHT] = 0.01f, [MAT_CLOTH] = 0.025f, [MAT_CLOTH_DARK] = 0.025f,
+    [MAT_METAL] = 0.02f,      [MAT_WOOD] = 0.03f,   [MAT_WALL] = 0.05f,
 };
 
 static uint32_t hash4(int32_t x, int32_t y, int32_t z, uint32_t seed)
@@ -74,7 +74,8 @@ static float vnoise(double x, double y, double z, uint32_t seed)
 {
 	double fx = floor(x), fy = floor(y), fz = floor(z);
 	int32_t ix = (int32_t)fx, iy = (int32_t)fy, iz = (int32_t)fz;
-	float tx = smooth((float)(x - fx)), ty = smooth((float)(y - fy)), tz = smooth((float)(z - fz));
+	float tx = smooth((float)(x - fx)), ty = smooth((float)(y - fy)),
+	      tz = smooth((float)(z - fz));
 	float c[2][2];
 	for (int k = 0; k < 2; k++)
 		for (int j = 0; j < 2; j++) {
@@ -106,9 +107,10 @@ static ff_status ensure(ff_sim_scene *s, ff_error *err)
 	double right_h = s->setup.height_m + s->R[0][2] * s->setup.noise.baseline_m;
 	for (int v = 0; v < s->cam.height; v++)
 		for (int u = 0; u < s->cam.width; u++) {
-			double nd = s->nfloor[0] * s->xn[u] + s->nfloor[1] * s->yn[v] + s->nfloor[2];
+			double nd =
+			    s->nfloor[0] * s->xn[u] + s->nfloor[1] * s->yn[v] + s->nfloor[2];
 			s->st_floor_r[(size_t)v * s->cam.width + u] =
-				nd > 1e-6 ? (float)(right_h / nd) : 0.0f;
+			    nd > 1e-6 ? (float)(right_h / nd) : 0.0f;
 		}
 	return FF_OK;
 }
@@ -186,10 +188,15 @@ static float radiance(const ff_sim_scene *s, const sim_view *v, const lamp *lp, 
 	float c = contrast[m];
 	if (m == MAT_FLOOR)
 		c *= (float)(0.1 + 0.9 * s->setup.floor_texture);
-	/* clothes differ in colour from surface to surface */
+	/* clothes differ in colour and pattern from surface to surface; many
+	 * are plain, which leaves the matcher little to work with */
 	float base = albedo[m];
-	if (m == MAT_CLOTH)
-		base *= 0.5f + (float)(hash4((int32_t)seed, 0, 0, 3) >> 24) / 255.0f;
+	if (m == MAT_CLOTH || m == MAT_CLOTH_DARK) {
+		uint32_t hs = hash4((int32_t)seed, 0, 0, 3);
+		if (m == MAT_CLOTH)
+			base *= 0.5f + (float)(hs >> 24) / 255.0f;
+		c *= 0.15f + (float)((hs >> 8) & 255) / 255.0f;
+	}
 	double light = 0.25;
 	for (int k = 0; k < NLAMPS; k++) {
 		double dx = lp[k].x - p[0], dy = lp[k].y - p[1], dz = lp[k].z - p[2];
@@ -283,6 +290,11 @@ ff_status ff_sim_scene_render_stereo(ff_sim_scene *s, size_t i, uint8_t *left, u
 		      0x100000 + 2 * i + (uint64_t)side, side ? right : left);
 	}
 	return FF_OK;
+}
+
+double ff_sim_scene_stereo_baseline(const ff_sim_scene *s)
+{
+	return s->setup.noise.baseline_m;
 }
 
 ff_status ff_sim_scene_stereo_calib_yaml(const ff_sim_scene *s, char **out, ff_error *err)

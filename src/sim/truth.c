@@ -31,10 +31,10 @@
 #define GREY_LO_M 0.12
 #define GREY_HI_M 0.6
 #define FLICKER_S 0.6
-#define FAR_M 0.2      /* a boundary crossing is brisk when the point gets */
-#define BRISK_S 0.8    /* FAR_M away on either side within BRISK_S */
+#define FAR_M 0.2   /* a boundary crossing is brisk when the point gets */
+#define BRISK_S 0.8 /* FAR_M away on either side within BRISK_S */
 #define NEAR_M 0.15
-#define COMMIT_S 1.2   /* after a passage, GREY_HI_M past the line within this */
+#define COMMIT_S 1.2 /* after a passage, GREY_HI_M past the line within this */
 #define THRESHOLD_MARGIN_S 1.0
 #define HEIGHT_MARGIN_M 0.06
 
@@ -84,7 +84,7 @@ static bool inside_polygon(const ff_point *poly, int n, ff_point p)
 	for (int i = 0, j = n - 1; i < n; j = i++) {
 		if ((poly[i].y > p.y) != (poly[j].y > p.y)) {
 			double x = poly[j].x + (p.y - poly[j].y) * (poly[i].x - poly[j].x) /
-						       (poly[i].y - poly[j].y);
+						   (poly[i].y - poly[j].y);
 			if (p.x < x)
 				in = !in;
 		}
@@ -124,9 +124,9 @@ static double plan_dist(const world_poly *w, bool closed, double x, double y)
  * it: grazing an edge would let any measurement error make a visit. */
 typedef struct boundary {
 	double last_far;    /* last time at least FAR_M away */
-	double pending;     /* a change not yet followed by FAR_M, or -1 */
+	double pending;	    /* a change not yet followed by FAR_M, or -1 */
 	double last_change; /* time of the last change */
-	double near_t;      /* start of a close approach without a change, or -1 */
+	double near_t;	    /* start of a close approach without a change, or -1 */
 } boundary;
 
 static void boundary_start(boundary *b, double t)
@@ -162,12 +162,12 @@ static void boundary_step(unsigned *amb, boundary *b, double dist, bool change, 
 }
 
 typedef struct line_state {
-	int net;       /* signed crossings not yet committed */
+	int net;	 /* signed crossings not yet committed */
 	double commit_t; /* last passage, until the person is well past, or -1 */
 	boundary area;
 	world_poly area_w;
-	bool crossed;  /* any crossing seen */
-	double exc;    /* farthest distance since the last crossing */
+	bool crossed; /* any crossing seen */
+	double exc;   /* farthest distance since the last crossing */
 	bool in_area;
 	int area_net;
 	double last_area_t;
@@ -408,6 +408,20 @@ unsigned sim_truth_person_check(const ff_sim_scene *s, int i)
 	return analyse(s, i, NULL);
 }
 
+void sim_dwell_add(ff_dwell_stats *d, int64_t ms, bool child)
+{
+	d->records++;
+	d->sum_ms += ms;
+	if (ms > d->max_ms)
+		d->max_ms = ms;
+	if (child) {
+		d->children_records++;
+		d->children_sum_ms += ms;
+		if (ms > d->children_max_ms)
+			d->children_max_ms = ms;
+	}
+}
+
 static int cmp_event(const void *a, const void *b)
 {
 	const ff_sim_event *x = a, *y = b;
@@ -480,17 +494,7 @@ ff_status ff_sim_scene_truth(ff_sim_scene *s, const ff_sim_truth **out, ff_error
 			e->current_total = total[e->index];
 			e->current_children = children[e->index];
 		} else {
-			ff_dwell_stats *d = t->regions + e->index;
-			d->records++;
-			d->sum_ms += e->duration_ms;
-			if (e->duration_ms > d->max_ms)
-				d->max_ms = e->duration_ms;
-			if (e->child) {
-				d->children_records++;
-				d->children_sum_ms += e->duration_ms;
-				if (e->duration_ms > d->children_max_ms)
-					d->children_max_ms = e->duration_ms;
-			}
+			sim_dwell_add(t->regions + e->index, e->duration_ms, e->child);
 		}
 	}
 	t->events = l.ev;

@@ -17,8 +17,9 @@
 
 static const char *type_name(ff_event_type t)
 {
-	return t == FF_EVENT_LINE_CROSS ? "line_cross" : t == FF_EVENT_REGION_COUNT ? "region_count"
-										  : "dwell";
+	return t == FF_EVENT_LINE_CROSS	    ? "line_cross"
+	       : t == FF_EVENT_REGION_COUNT ? "region_count"
+					    : "dwell";
 }
 
 static int set(json_t *o, const char *key, json_t *v)
@@ -60,10 +61,10 @@ static json_t *build(const ff_sim_truth *t, const ff_rules *r, const char *name,
 	int bad = !root || !lines || !regions || !events || !people;
 	for (int i = 0; !bad && i < t->nlines; i++) {
 		const ff_line_counts *c = t->lines + i;
-		json_t *o = json_pack("{s:i, s:i, s:I, s:I, s:I, s:I}", "id", r->lines[i].id, "index",
-				      i, "in", (json_int_t)c->in, "out", (json_int_t)c->out,
-				      "children_in", (json_int_t)c->children_in, "children_out",
-				      (json_int_t)c->children_out);
+		json_t *o = json_pack("{s:i, s:i, s:I, s:I, s:I, s:I}", "id", r->lines[i].id,
+				      "index", i, "in", (json_int_t)c->in, "out",
+				      (json_int_t)c->out, "children_in", (json_int_t)c->children_in,
+				      "children_out", (json_int_t)c->children_out);
 		bad |= json_array_append_new(lines, o);
 	}
 	for (int i = 0; !bad && i < t->nregions; i++) {
@@ -77,9 +78,9 @@ static json_t *build(const ff_sim_truth *t, const ff_rules *r, const char *name,
 		bad |= json_array_append_new(events, event_json(t->events + i, r));
 	for (size_t i = 0; !bad && i < t->npeople; i++) {
 		const ff_sim_truth_person *p = t->people + i;
-		json_t *o = json_pack("{s:i, s:f, s:b, s:b, s:s}", "id", p->id, "height_m",
-				      p->height_m, "child", p->child, "counted", p->counted, "kind",
-				      p->kind);
+		json_t *o =
+		    json_pack("{s:i, s:f, s:b, s:b, s:s}", "id", p->id, "height_m", p->height_m,
+			      "child", p->child, "counted", p->counted, "kind", p->kind);
 		bad |= json_array_append_new(people, o);
 	}
 	if (!bad)
@@ -106,9 +107,9 @@ ff_status ff_sim_truth_to_json(const ff_sim_truth *t, const ff_rules *rules, con
 			       uint64_t seed, char **out, ff_error *err)
 {
 	json_t *root = build(t, rules, name, seed);
-	char *text = root ? json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER |
-						     JSON_REAL_PRECISION(10))
-			  : NULL;
+	char *text =
+	    root ? json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10))
+		 : NULL;
 	json_decref(root);
 	if (!text)
 		return ff_error_set(err, FF_ERR_NOMEM, "truth.json: out of memory");
@@ -134,16 +135,15 @@ static bool get_num(json_t *o, const char *key, double *v)
 	return isfinite(*v);
 }
 
-static ff_status read_event(json_t *o, const char *path, size_t i, ff_sim_truth *t,
-			    ff_error *err)
+static ff_status read_event(json_t *o, const char *path, size_t i, ff_sim_truth *t, ff_error *err)
 {
 	ff_sim_event *e = t->events + i;
 	const char *type = json_string_value(json_object_get(o, "type"));
 	double idx;
 	memset(e, 0, sizeof *e);
 	if (!type || !get_num(o, "time", &e->time) || !get_num(o, "index", &idx))
-		return ff_error_set(err, FF_ERR_FORMAT, "%s: events[%zu]: type, time or index missing",
-				    path, i);
+		return ff_error_set(err, FF_ERR_FORMAT,
+				    "%s: events[%zu]: type, time or index missing", path, i);
 	e->index = (int)idx;
 	e->child = json_is_true(json_object_get(o, "child"));
 	e->people_id = (int)json_integer_value(json_object_get(o, "people_id"));
@@ -172,7 +172,7 @@ static ff_status read_event(json_t *o, const char *path, size_t i, ff_sim_truth 
 		e->direction = ch > 0 ? 1 : -1;
 		e->current_total = (int)json_integer_value(json_object_get(o, "current_total"));
 		e->current_children =
-			(int)json_integer_value(json_object_get(o, "current_children"));
+		    (int)json_integer_value(json_object_get(o, "current_children"));
 		return FF_OK;
 	}
 	if (!strcmp(type, "dwell")) {
@@ -180,8 +180,8 @@ static ff_status read_event(json_t *o, const char *path, size_t i, ff_sim_truth 
 		if (!get_num(o, "dwell_start", &e->dwell_start) ||
 		    !get_num(o, "dwell_end", &e->dwell_end))
 			return ff_error_set(err, FF_ERR_FORMAT,
-					    "%s: events[%zu]: dwell_start or dwell_end missing", path,
-					    i);
+					    "%s: events[%zu]: dwell_start or dwell_end missing",
+					    path, i);
 		e->duration_ms = llround((e->dwell_end - e->dwell_start) * 1000);
 		return FF_OK;
 	}
@@ -192,13 +192,16 @@ static ff_status read_event(json_t *o, const char *path, size_t i, ff_sim_truth 
 static ff_status parse(json_t *root, const char *path, ff_sim_truth *t, ff_error *err)
 {
 	json_t *lines = json_object_get(root, "lines"), *events = json_object_get(root, "events");
-	json_t *people = json_object_get(root, "people"), *regions = json_object_get(root, "regions");
+	json_t *people = json_object_get(root, "people"),
+	       *regions = json_object_get(root, "regions");
 	if (!json_is_array(lines) || !json_is_array(events) ||
-	    !get_num(root, "start_time", &t->start_time) || !get_num(root, "end_time", &t->end_time))
+	    !get_num(root, "start_time", &t->start_time) ||
+	    !get_num(root, "end_time", &t->end_time))
 		return ff_error_set(err, FF_ERR_FORMAT,
 				    "%s: lines, events, start_time or end_time missing", path);
 	if (json_array_size(lines) > FF_MAX_LINES)
-		return ff_error_set(err, FF_ERR_LIMIT, "%s: lines: more than %d", path, FF_MAX_LINES);
+		return ff_error_set(err, FF_ERR_LIMIT, "%s: lines: more than %d", path,
+				    FF_MAX_LINES);
 	t->nlines = (int)json_array_size(lines);
 	t->nregions = json_is_array(regions) ? (int)json_array_size(regions) : 0;
 	if (t->nregions > FF_MAX_REGIONS)
@@ -227,13 +230,9 @@ static ff_status parse(json_t *root, const char *path, ff_sim_truth *t, ff_error
 		ff_status st = read_event(json_array_get(events, i), path, i, t, err);
 		if (st)
 			return st;
-		if (t->events[i].type == FF_EVENT_DWELL) {
-			ff_dwell_stats *d = t->regions + t->events[i].index;
-			d->records++;
-			d->sum_ms += t->events[i].duration_ms;
-			if (t->events[i].duration_ms > d->max_ms)
-				d->max_ms = t->events[i].duration_ms;
-		}
+		if (t->events[i].type == FF_EVENT_DWELL)
+			sim_dwell_add(t->regions + t->events[i].index, t->events[i].duration_ms,
+				      t->events[i].child);
 	}
 	for (size_t i = 0; i < t->npeople; i++) {
 		json_t *o = json_array_get(people, i);
@@ -253,16 +252,16 @@ ff_status ff_sim_truth_load(const char *path, ff_sim_truth **out, ff_error *err)
 	json_error_t jerr;
 	json_t *root = json_load_file(path, 0, &jerr);
 	if (!root)
-		return ff_error_set(err, jerr.line < 1 ? FF_ERR_IO : FF_ERR_FORMAT, "%s:%d: %s", path,
-				    jerr.line, jerr.text);
+		return ff_error_set(err, jerr.line < 1 ? FF_ERR_IO : FF_ERR_FORMAT, "%s:%d: %s",
+				    path, jerr.line, jerr.text);
 	ff_sim_truth *t = calloc(1, sizeof *t);
 	if (!t) {
 		json_decref(root);
 		return ff_error_set(err, FF_ERR_NOMEM, "%s: out of memory", path);
 	}
-	ff_status st = json_is_object(root) ? parse(root, path, t, err)
-					    : ff_error_set(err, FF_ERR_FORMAT,
-							   "%s: not a JSON object", path);
+	ff_status st = json_is_object(root)
+			   ? parse(root, path, t, err)
+			   : ff_error_set(err, FF_ERR_FORMAT, "%s: not a JSON object", path);
 	json_decref(root);
 	if (st) {
 		ff_sim_truth_free(t);
