@@ -29,6 +29,9 @@
 
 #define COMMIT_M 0.30   /* distance past a line that makes a passage certain */
 #define EXIT_HOLD_S 0.4 /* time outside a region that confirms leaving it */
+/* Frame times are often exact multiples of a threshold (6 frames at 15 fps
+ * are 0.4 s); rounding of epoch seconds must not decide which side wins. */
+#define TIME_EPSILON 1e-6
 
 void ff_counter_init(ff_counter *c, const ff_camera *cam, const ff_rules *rules, ff_event *events)
 {
@@ -306,9 +309,10 @@ static void leave_region(ff_counter *c, ff_region_state *rs, int j, const ff_obs
 	if (rs->present && !stream_end) {
 		rc->current_total--;
 		rc->current_children -= rs->present_child;
-		region_count_event(c, j, o, t);
+		/* Leaving is confirmed a moment later; it happened at exit_t. */
+		region_count_event(c, j, o, exit_t);
 	}
-	if (g->dwell_time && o->confirmed && o->valid && exit_t - rs->enter_t >= g->min_dwell_s) {
+	if (g->dwell_time && o->confirmed && o->valid && exit_t - rs->enter_t >= g->min_dwell_s - TIME_EPSILON) {
 		int64_t ms = (int64_t)llround((exit_t - rs->enter_t) * 1000.0);
 		ff_event *e = new_event(c, FF_EVENT_DWELL, t, j, o->id, o->child);
 		if (e) {
@@ -341,7 +345,7 @@ static void update_region(ff_counter *c, ff_person_state *ps, int j, const ff_ob
 		rs->outside_since = -1;
 		rs->last_inside_t = t;
 		if (g->people_counting && !rs->present && o->confirmed && o->valid &&
-		    t - rs->enter_t >= g->pass_by_filter_s) {
+		    t - rs->enter_t >= g->pass_by_filter_s - TIME_EPSILON) {
 			rs->present = true;
 			rs->present_child = o->child;
 			rc->current_total++;
@@ -351,7 +355,7 @@ static void update_region(ff_counter *c, ff_person_state *ps, int j, const ff_ob
 	} else if (rs->inside) {
 		if (rs->outside_since < 0)
 			rs->outside_since = t;
-		if (t - rs->outside_since >= EXIT_HOLD_S)
+		if (t - rs->outside_since >= EXIT_HOLD_S - TIME_EPSILON)
 			leave_region(c, rs, j, o, rs->outside_since, t, false);
 	}
 }

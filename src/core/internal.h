@@ -110,6 +110,7 @@ typedef struct ff_track {
 	double x, y, vx, vy; /* floor position and velocity */
 	ff_detection det;    /* last detection */
 	bool matched;        /* matched in the current frame */
+	bool split;          /* its detection turned out to be someone else */
 	float heights[FF_HEIGHT_SAMPLES];
 	int nheights, hpos;
 	float height;        /* robust (median) head height */

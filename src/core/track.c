@@ -32,6 +32,7 @@
 #define BETA 0.25
 #define MAX_SPEED 3.5     /* m/s */
 #define NO_MATCH 1e9
+#define HEIGHT_JUMP_M 0.30f
 
 void ff_tracker_init(ff_tracker *tr)
 {
@@ -216,7 +217,15 @@ int ff_tracker_update(ff_tracker *tr, const ff_detection *det, int ndet, double 
 			int a = by_track ? r : tr->assign[r], b = by_track ? tr->assign[r] : r;
 			if (tr->cost[r * m + tr->assign[r]] >= NO_MATCH)
 				continue;
-			correct(tr, &tr->tracks[rows[a]], &det[b], t, dt);
+			ff_track *k = &tr->tracks[rows[a]];
+			/* A head 30 cm higher or lower than the track's is
+			 * someone else: a person coming into view at the
+			 * image edge shows a shoulder first, then the head. */
+			if (k->nheights >= 2 && fabsf(det[b].height - k->height) > HEIGHT_JUMP_M) {
+				k->split = true;
+				continue;
+			}
+			correct(tr, k, &det[b], t, dt);
 			det_used[b] = true;
 		}
 	}
@@ -231,7 +240,7 @@ int ff_tracker_update(ff_tracker *tr, const ff_detection *det, int ndet, double 
 		k->misses++;
 		k->vx *= 0.9;
 		k->vy *= 0.9;
-		if ((!k->confirmed && k->misses > TENTATIVE_MAX_MISSES) ||
+		if (k->split || (!k->confirmed && k->misses > TENTATIVE_MAX_MISSES) ||
 		    (k->confirmed && t - k->last_seen > MAX_COAST_S)) {
 			k->alive = false;
 			ending[rows[a]] = true;
