@@ -188,6 +188,9 @@ typedef struct ff_counts {
 	ff_region_counts region[FF_MAX_REGIONS];
 } ff_counts;
 
+/* Adds one dwell record of ms milliseconds to the statistics. */
+void ff_dwell_stats_add(ff_dwell_stats *s, int64_t ms, bool child);
+
 /* capacity_counted of the guide's report: |in - out| of the totals, as the
  * guide's sample report shows it. */
 int64_t ff_line_capacity(const ff_line_counts *c);

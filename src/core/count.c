@@ -274,7 +274,7 @@ static void update_line(ff_counter *c, ff_person_state *ps, int i, const ff_obse
 	}
 }
 
-static void dwell_add(ff_dwell_stats *s, int64_t ms, bool child)
+void ff_dwell_stats_add(ff_dwell_stats *s, int64_t ms, bool child)
 {
 	s->records++;
 	s->sum_ms += ms;
@@ -320,8 +320,8 @@ static void leave_region(ff_counter *c, ff_region_state *rs, int j, const ff_obs
 			e->dwell_end = exit_t;
 			e->duration_ms = ms;
 		}
-		dwell_add(&rc->dwell_total, ms, o->child);
-		dwell_add(&rc->dwell_period, ms, o->child);
+		ff_dwell_stats_add(&rc->dwell_total, ms, o->child);
+		ff_dwell_stats_add(&rc->dwell_period, ms, o->child);
 	}
 	rs->inside = false;
 	rs->present = false;

@@ -126,17 +126,7 @@ static void count_event(fd_recorder *r, const fd_queued_event *q)
 		int i = find_id(c->region_id, c->nregions, q->id);
 		if (i < 0)
 			return;
-		ff_dwell_stats *d = &c->dwell[i];
-		d->records++;
-		d->sum_ms += e->duration_ms;
-		if (e->duration_ms > d->max_ms)
-			d->max_ms = e->duration_ms;
-		if (e->child) {
-			d->children_records++;
-			d->children_sum_ms += e->duration_ms;
-			if (e->duration_ms > d->children_max_ms)
-				d->children_max_ms = e->duration_ms;
-		}
+		ff_dwell_stats_add(&c->dwell[i], e->duration_ms, e->child);
 		r->dirty = true;
 	}
 }

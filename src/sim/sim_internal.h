@@ -228,7 +228,6 @@ enum {
 };
 
 /* Adds one dwell record to the summary. */
-void sim_dwell_add(ff_dwell_stats *d, int64_t ms, bool child);
 
 /* Ambiguity flags of person i under the scene's rules. */
 unsigned sim_truth_person_check(const ff_sim_scene *s, int i);

@@ -408,20 +408,6 @@ unsigned sim_truth_person_check(const ff_sim_scene *s, int i)
 	return analyse(s, i, NULL);
 }
 
-void sim_dwell_add(ff_dwell_stats *d, int64_t ms, bool child)
-{
-	d->records++;
-	d->sum_ms += ms;
-	if (ms > d->max_ms)
-		d->max_ms = ms;
-	if (child) {
-		d->children_records++;
-		d->children_sum_ms += ms;
-		if (ms > d->children_max_ms)
-			d->children_max_ms = ms;
-	}
-}
-
 static int cmp_event(const void *a, const void *b)
 {
 	const ff_sim_event *x = a, *y = b;
@@ -494,7 +480,7 @@ ff_status ff_sim_scene_truth(ff_sim_scene *s, const ff_sim_truth **out, ff_error
 			e->current_total = total[e->index];
 			e->current_children = children[e->index];
 		} else {
-			sim_dwell_add(t->regions + e->index, e->duration_ms, e->child);
+			ff_dwell_stats_add(t->regions + e->index, e->duration_ms, e->child);
 		}
 	}
 	t->events = l.ev;

@@ -231,7 +231,7 @@ static ff_status parse(json_t *root, const char *path, ff_sim_truth *t, ff_error
 		if (st)
 			return st;
 		if (t->events[i].type == FF_EVENT_DWELL)
-			sim_dwell_add(t->regions + t->events[i].index, t->events[i].duration_ms,
+			ff_dwell_stats_add(t->regions + t->events[i].index, t->events[i].duration_ms,
 				      t->events[i].child);
 	}
 	for (size_t i = 0; i < t->npeople; i++) {
