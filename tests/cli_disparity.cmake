@@ -8,6 +8,7 @@
 # DISP_PFM names an output that must be a W x H little-endian PFM.
 
 if(CMAKE_SCRIPT_MODE_FILE)
+  cmake_policy(VERSION 3.20)
   string(REPLACE "|" ";" args "${DISP_ARGS}")
   if(DISP_PFM)
     file(REMOVE "${DISP_PFM}")

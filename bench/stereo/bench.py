@@ -6,7 +6,8 @@ Runs bench/stereo/sgm_bench (our matcher, default settings = what
 never in the product) on every Middlebury scene in --data and on a synthetic
 640x400 pair with 64 disparities, and prints one table:
 
-  scene, our bad-2.0 (all / nonocc) and time, OpenCV's bad-2.0 and time.
+  scene, our bad-2.0 (all / nonocc) and time (best SIMD level and AVX2), our
+  bad-2.0 without hole filling (the raw matcher), OpenCV's bad-2.0 and time.
 
 bad-2.0 is the share of pixels with ground truth whose disparity is off by
 more than 2 px; pixels without an output disparity count as bad. "all" uses
@@ -184,7 +185,7 @@ def main():
     ap.add_argument("--data", required=True, help="the Middlebury directory")
     ap.add_argument("--repeat", type=int, default=10, help="timed runs per matcher and scene")
     ap.add_argument("--out", help="keep disparities and the synthetic pair here")
-    ap.add_argument("--ours", default="", help="extra sgm_bench options (tuning)")
+    ap.add_argument("--ours", default="", help="extra sgm_bench options for every run (tuning)")
     ap.add_argument("--scenes", default=",".join(SCENES + ["synthetic"]))
     args = ap.parse_args()
     cv2.setNumThreads(1)
@@ -195,40 +196,60 @@ def main():
     scenes = [load_scene(args.data, s) for s in SCENES if s in wanted]
     if "synthetic" in wanted:
         scenes.append(synthetic_pair(out_dir))
+    extra = args.ours.split()
+    # Our matcher: the defaults (best SIMD level), the same on AVX2 only
+    # (identical output, timed), and the raw matcher without hole filling.
+    avx2 = ["--simd", "avx2"] if subprocess.run(
+        [args.bench, scenes[0]["left"], scenes[0]["right"], "--max-disparity",
+         str(scenes[0]["ndisp"]), "--simd", "avx2"], capture_output=True).returncode == 0 else None
 
-    head = ("| scene | N | ours all | ours nonocc | ours ms | 3way all | 3way nonocc | 3way ms "
-            "| sgbm all | sgbm nonocc | sgbm ms | hh4 all | hh4 nonocc | hh4 ms |")
-    print(head)
-    print("|" + "---|" * (head.count("|") - 1))
-    totals = {}
+    print("| scene | N | ours all | ours nonocc | ours ms | ours ms AVX2 | no-fill all "
+          "| no-fill nonocc | 3way all | 3way nonocc | 3way ms | sgbm all | sgbm nonocc "
+          "| sgbm ms | hh4 all | hh4 nonocc | hh4 ms |")
+    print("|" + "---|" * 17)
+    cols = {}
     speed = None
     for sc in scenes:
-        d, ms, info = run_ours(args.bench, sc, out_dir, args.repeat, args.ours.split())
-        row = [sc["name"], str(sc["ndisp"]), "%.2f" % bad(d, sc["gt"], sc["all"]),
-               "%.2f" % bad(d, sc["gt"], sc["nonocc"]), "%.2f" % ms]
-        totals.setdefault("ours", []).append((bad(d, sc["gt"], sc["all"]),
-                                              bad(d, sc["gt"], sc["nonocc"])))
+        def score(d):
+            return bad(d, sc["gt"], sc["all"]), bad(d, sc["gt"], sc["nonocc"])
+
+        d, ms, info = run_ours(args.bench, sc, out_dir, args.repeat, extra)
+        ours = score(d)
+        ms2 = run_ours(args.bench, sc, out_dir, args.repeat, extra + avx2)[1] if avx2 else None
+        raw = score(run_ours(args.bench, sc, out_dir, 1, extra + ["--fill", "0"])[0])
+        row = [sc["name"], str(sc["ndisp"]), "%.2f" % ours[0], "%.2f" % ours[1], "%.2f" % ms,
+               "%.2f" % ms2 if ms2 else "-", "%.2f" % raw[0], "%.2f" % raw[1]]
+        cols.setdefault("ours", []).append(ours)
+        cols.setdefault("raw", []).append(raw)
         for name, mode in CV_MODES:
             cd, cms = run_opencv(sc, mode, args.repeat if name == "3way" else
                                  max(1, args.repeat // 3))
-            row += ["%.2f" % bad(cd, sc["gt"], sc["all"]),
-                    "%.2f" % bad(cd, sc["gt"], sc["nonocc"]), "%.2f" % cms]
-            totals.setdefault(name, []).append((bad(cd, sc["gt"], sc["all"]),
-                                                bad(cd, sc["gt"], sc["nonocc"])))
-            if name == "3way" and sc["name"].startswith("synthetic"):
-                speed = (ms, cms, info)
+            cv = score(cd)
+            row += ["%.2f" % cv[0], "%.2f" % cv[1], "%.2f" % cms]
+            cols.setdefault(name, []).append(cv)
+            if name == "3way":
+                cols.setdefault("wins", []).append(ours[0] <= cv[0] and ours[1] <= cv[1])
+                cols.setdefault("raw_wins", []).append(raw[0] <= cv[0] and raw[1] <= cv[1])
+                if sc["name"].startswith("synthetic"):
+                    speed = (ms, ms2, cms, info)
         print("| " + " | ".join(row) + " |", flush=True)
-    mean = ["mean", ""]
-    for name in ["ours"] + [n for n, _ in CV_MODES]:
-        a = np.mean([t[0] for t in totals[name]])
-        n = np.mean([t[1] for t in totals[name]])
-        mean += ["%.2f" % a, "%.2f" % n, ""]
-    print("| " + " | ".join(mean) + " |")
+
+    def mean(name):
+        return ["%.2f" % np.mean([t[0] for t in cols[name]]),
+                "%.2f" % np.mean([t[1] for t in cols[name]])]
+    print("| mean | | " + " | ".join(mean("ours") + ["", ""] + mean("raw") + mean("3way") + [""]
+                                   + mean("sgbm") + [""] + mean("hh4") + [""]) + " |")
+    print("\nscenes where ours (defaults) is no worse than SGBM_3WAY on both masks: %d of %d; "
+          "without hole filling: %d of %d"
+          % (sum(cols["wins"]), len(cols["wins"]), sum(cols["raw_wins"]), len(cols["raw_wins"])))
     if speed:
-        ours, cv, info = speed
-        print("\n640x400, 64 disparities, one thread (%s): ours %.2f ms = %.1f fps, "
-              "OpenCV SGBM_3WAY %.2f ms = %.1f fps, ratio %.2fx; 60 fps needs %.2f ms"
-              % (info["simd"], ours, 1000.0 / ours, cv, 1000.0 / cv, cv / ours, 1000.0 / 60))
+        ours, ours2, cv, info = speed
+        print("640x400, 64 disparities, one thread: ours %.2f ms = %.1f fps (%s)%s; "
+              "OpenCV SGBM_3WAY %.2f ms = %.1f fps; ratio %.2fx%s; 60 fps needs %.2f ms"
+              % (ours, 1000.0 / ours, info["simd"],
+                 ", %.2f ms = %.1f fps (avx2)" % (ours2, 1000.0 / ours2) if ours2 else "",
+                 cv, 1000.0 / cv, cv / ours,
+                 " (avx2: %.2fx)" % (cv / ours2) if ours2 else "", 1000.0 / 60))
     print("\noutputs in", out_dir)
     return 0
 

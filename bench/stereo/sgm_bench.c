@@ -3,10 +3,10 @@
  * its disparity, for bench/stereo/bench.py.
  *
  *   sgm_bench LEFT.png RIGHT.png --max-disparity N [-o OUT.pfm]
- *             [--repeat R] [--threads T] [--simd auto|scalar|sse2|sse4.1|avx2]
+ *             [--repeat R] [--threads T] [--simd auto|scalar|sse2|sse4.1|avx2|avx512]
  *             [--paths 5|8] [--p1 V] [--p2 V] [--census WxH] [--uniqueness U]
  *             [--lr D] [--speckle SIZE RANGE] [--subpixel none|parabola|equiangular]
- *             [--fill]
+ *             [--fill MAXRUN (0: off)] [--ad CAP] [--p2-adapt K]
  *
  * Only ff_sgm_compute is timed (monotonic clock, after one warm-up run);
  * PNG decoding and file output are not. Prints one JSON line with the median
@@ -76,8 +76,15 @@ static int parse_args(int argc, char **argv, ff_sgm_params *p, const char **file
 		else if (!strcmp(a, "--speckle"))
 			bad = int_arg(argc, argv, &i, &p->speckle_size) ||
 			      int_arg(argc, argv, &i, &p->speckle_range);
-		else if (!strcmp(a, "--fill"))
-			p->fill_holes = true;
+		else if (!strcmp(a, "--fill")) {
+			bad = int_arg(argc, argv, &i, &p->fill_max_run);
+			p->fill_holes = p->fill_max_run > 0;
+			if (!p->fill_holes)
+				p->fill_max_run = 1;
+		} else if (!strcmp(a, "--ad"))
+			bad = int_arg(argc, argv, &i, &p->ad_cap);
+		else if (!strcmp(a, "--p2-adapt"))
+			bad = int_arg(argc, argv, &i, &p->p2_adapt);
 		else if (!strcmp(a, "--census"))
 			bad = i + 1 >= argc || sscanf(argv[++i], "%dx%d", &p->census_width,
 						      &p->census_height) != 2;
@@ -93,6 +100,7 @@ static int parse_args(int argc, char **argv, ff_sgm_params *p, const char **file
 				  : !strcmp(m, "sse2")   ? FF_SGM_SIMD_SSE2
 				  : !strcmp(m, "sse4.1") ? FF_SGM_SIMD_SSE41
 				  : !strcmp(m, "avx2")   ? FF_SGM_SIMD_AVX2
+				  : !strcmp(m, "avx512") ? FF_SGM_SIMD_AVX512
 							 : FF_SGM_SIMD_AUTO;
 			bad = p->simd == FF_SGM_SIMD_AUTO && strcmp(m, "auto");
 		} else if (!strcmp(a, "-o"))

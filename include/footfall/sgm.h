@@ -9,22 +9,25 @@
  *     census codes of left x and right x - d. Census only compares pixels
  *     with their neighbours, so gain and offset differences between the two
  *     cameras do not change the cost;
+ *     A small absolute-difference term is added (ad_cap);
  *  2. aggregation along 5 paths in one top-down sweep (left, right, top,
  *     top-left, top-right) or along 8 paths in two sweeps (adding bottom,
  *     bottom-left, bottom-right) with penalties P1 (disparity change of one)
- *     and P2 (larger jumps), 16-bit saturating arithmetic;
+ *     and P2 (larger jumps, lowered across intensity edges), 16-bit
+ *     saturating arithmetic;
  *  3. winner-take-all with a uniqueness test, sub-pixel refinement, a
  *     left-right consistency check against the right image's disparity (the
  *     minimum of the same aggregated costs along the right image's lines of
- *     sight), a speckle filter and, optionally, hole filling along rows.
+ *     sight), a speckle filter and hole filling along rows (an option, on by
+ *     default: the live pipeline wants few holes).
  *
  * Disparities follow the Middlebury convention: left pixel (x, y) matches
  * right pixel (x - d, y), d >= 0. The output is fixed point, 1/16 pixel
  * (FF_SGM_DISP_SCALE), with FF_SGM_INVALID where there is no disparity.
  *
- * The scalar code is the reference: the SSE2, SSE4.1 and AVX2 code paths,
- * chosen at run time from what the CPU supports, compute bit-identical
- * results (the tests check it). A handle allocates all of its memory in
+ * The scalar code is the reference: the SSE2, SSE4.1, AVX2 and AVX-512BW
+ * code paths, chosen at run time from what the CPU supports, compute
+ * bit-identical results (the tests check it). A handle allocates all of its memory in
  * ff_sgm_create; ff_sgm_compute allocates nothing. A handle is not safe to
  * use from two threads at once; distinct handles are independent.
  */
@@ -57,7 +60,8 @@ typedef enum ff_sgm_simd {
 	FF_SGM_SIMD_SCALAR,   /* portable C, the reference */
 	FF_SGM_SIMD_SSE2,
 	FF_SGM_SIMD_SSE41,
-	FF_SGM_SIMD_AVX2
+	FF_SGM_SIMD_AVX2,
+	FF_SGM_SIMD_AVX512 /* AVX-512F + BW */
 } ff_sgm_simd;
 
 typedef enum ff_sgm_subpixel {
@@ -66,16 +70,27 @@ typedef enum ff_sgm_subpixel {
 	FF_SGM_SUBPIXEL_EQUIANGULAR  /* symmetric V through the three costs */
 } ff_sgm_subpixel;
 
+/*
+ * The defaults were chosen on the Middlebury pairs of bench/stereo (see
+ * docs/benchmarks.md): 5 paths are as accurate as 8 once holes are filled
+ * and run in one sweep, the intensity term and the adaptive P2 each lower
+ * the error measurably, and a small uniqueness margin is enough because the
+ * left-right check already removes most ambiguous matches.
+ */
 typedef struct ff_sgm_params {
 	/* Disparities 0 .. max_disparity-1 are searched (OpenCV's
 	 * numDisparities). A multiple of 16, 16..256. Default 64. */
 	int max_disparity;
-	/* Census window, odd sizes, width*height-1 <= 64 bits. Default 9x7. */
+	/* Census window, odd sizes up to 17, width*height-1 = 8..64 bits.
+	 * Default 7x5. */
 	int census_width, census_height;
-	/* 5 (one sweep, left/right/top/top-left/top-right) or 8. Default 5. */
+	/* 5 (one top-down sweep: left, right, top, top-left, top-right) or 8
+	 * (adds a bottom-up sweep: bottom, bottom-left, bottom-right; about
+	 * 1.6 times the time and an H x W x D int16 volume). Default 5. */
 	int paths;
-	/* Penalties in cost units (one census bit = 1). 0 < p1 < p2 <= 1023.
-	 * Defaults 7 and 86. */
+	/* Penalties in cost units (one census bit = 1) for a disparity change
+	 * of one pixel and for larger jumps. 0 < p1 < p2 <= 1023. Defaults 8
+	 * and 120. */
 	int p1, p2;
 	/* P2 adapts to the intensity step between the two pixels of a path
 	 * step: P2 * p2_adapt / (p2_adapt + |I(p) - I(p-r)|), at least P1 + 1,
@@ -86,25 +101,28 @@ typedef struct ff_sgm_params {
 	 * it helps where census alone is ambiguous (flat or dark areas). 0
 	 * turns it off (pure census). 0..63, default 16. */
 	int ad_cap;
-	/* Uniqueness margin in percent: the best cost must beat every
-	 * disparity more than one pixel away by this margin, otherwise the
-	 * pixel is invalid. 0 disables. Default 10. */
+	/* Uniqueness margin in percent: the best sum must beat the best sum
+	 * of every other local minimum (outside the best's own valley) by this
+	 * margin, otherwise the pixel is invalid. 0 disables. 0..99, default
+	 * 5. */
 	int uniqueness;
 	/* Default FF_SGM_SUBPIXEL_EQUIANGULAR. */
 	ff_sgm_subpixel subpixel;
 	/* Left-right check: largest allowed difference in pixels between the
-	 * left disparity and the right disparity it points at; -1 disables.
-	 * Default 1. */
+	 * left disparity (either integer next to it) and the right disparity
+	 * it points at; -1 disables. Default 1. */
 	int lr_max_diff;
 	/* Speckle filter: 4-connected regions whose neighbours differ by at
 	 * most speckle_range pixels and which have fewer than speckle_size
 	 * pixels become invalid. speckle_size 0 disables. Defaults 100, 2. */
 	int speckle_size;
 	int speckle_range;
-	/* Fill invalid runs along each row with the smaller (farther, so
-	 * background) of the two valid disparities bounding the run; runs
-	 * touching the image border take their one neighbour. Runs up to
-	 * fill_max_run pixels are filled. Default false, 64. */
+	/* Hole filling, after the speckle filter: invalid runs along each row
+	 * take the smaller (farther, so background) of the two valid
+	 * disparities bounding the run; runs touching the image border take
+	 * their one neighbour; runs longer than fill_max_run pixels stay
+	 * invalid. Occlusions are background seen by one camera only, so the
+	 * background side is the right guess there. Default true, 64. */
 	bool fill_holes;
 	int fill_max_run;
 	/* Worker threads splitting the image into horizontal strips (each
@@ -131,7 +149,7 @@ ff_status ff_sgm_create(int width, int height, const ff_sgm_params *params, ff_s
 			ff_error *err);
 void ff_sgm_destroy(ff_sgm *sgm);
 
-/* The code path in use: "scalar", "sse2", "sse4.1" or "avx2". */
+/* The code path in use: "scalar", "sse2", "sse4.1", "avx2" or "avx512". */
 const char *ff_sgm_simd_name(const ff_sgm *sgm);
 
 /* Whether this build and CPU can run a SIMD level (AUTO and SCALAR always
@@ -146,9 +164,10 @@ ff_status ff_sgm_compute(ff_sgm *sgm, const uint8_t *left, size_t left_stride,
 			 size_t disp_stride, ff_error *err);
 
 /* The right image's integer disparities of the last ff_sgm_compute (right
- * pixel x matches left x + d), FF_SGM_INVALID where no left pixel projects;
- * width*height values, valid until the next compute or destroy. Used by the
- * left-right check; exposed for tests and diagnostics. */
+ * pixel x matches left x + d): the lowest aggregated cost along each right
+ * pixel's line of sight, unfiltered, so every pixel has one. width*height
+ * values, valid until the next compute or destroy. Used by the left-right
+ * check; exposed for tests and diagnostics. */
 const int16_t *ff_sgm_right_disparity(const ff_sgm *sgm);
 
 /* One fixed-point disparity in pixels, `invalid` for negative values. */

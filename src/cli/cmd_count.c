@@ -10,6 +10,14 @@
  * another by filling a frame_source in open_source, without touching the
  * loop or the reports.
  *
+ * A stereo recording (--left, --right, --calib) is such a source: the
+ * stereo stream yields raw pairs, ff_stereo_pipeline turns each into a
+ * depth frame of the rectified left camera, and the engine counts in that
+ * camera's image, so the rules' coordinates refer to the rectified left
+ * view. The disparity range follows from the rules: the nearest depth that
+ * matters is the top of the tallest target below a camera at the configured
+ * height (with a margin), so a higher camera searches fewer disparities.
+ *
  * The engine's clock is the recording's Unix time, so event times go into
  * the reports unchanged. The device's running_time in the report is the
  * span of the recording. Progress goes to stderr only when it is a
@@ -23,6 +31,9 @@
 
 #include <footfall/footfall.h>
 #include <footfall/io.h>
+#include <footfall/stereo_pipeline.h>
+#include <footfall/stereo_stream.h>
+#include <libavutil/log.h>
 
 #include "cli.h"
 
@@ -41,6 +52,8 @@ struct count_options {
 	const char *config;
 	const char *events;
 	const char *timezone;
+	const char *left, *right, *calib;
+	int downscale;
 };
 
 static void usage(FILE *to)
@@ -48,12 +61,23 @@ static void usage(FILE *to)
 	fprintf(to,
 		"usage: footfall count --recording DIR --config FILE [--events FILE.jsonl]\n"
 		"                      [--timezone +HH:MM]\n"
+		"       footfall count --left L [--right R] --calib FILE --config FILE\n"
+		"                      [--downscale N] [--events FILE.jsonl] [--timezone +HH:MM]\n"
 		"\n"
 		"Counts people in a depth recording (camera.json, depth.txt, 16-bit PNG frames)\n"
-		"under the rules of FILE (a rules object or a configuration document with\n"
-		"\"rules\") and prints one periodic report covering the whole recording.\n"
+		"or a stereo recording under the rules of FILE (a rules object or a\n"
+		"configuration document with \"rules\") and prints one periodic report\n"
+		"covering the whole recording.\n"
 		"\n"
 		"  --recording DIR   the depth recording\n"
+		"  --left L          stereo recording: the left video, or a directory with\n"
+		"                    frames.txt and PNG pairs (then without --right)\n"
+		"  --right R         the right video\n"
+		"  --calib FILE      the pair's calibration: OpenCV YAML/XML, DepthAI\n"
+		"                    calib.json, or a directory holding them\n"
+		"  --downscale N     shrink the rectified images by N (1-4) before matching,\n"
+		"                    e.g. 2 for 1280x800 cameras (default 1)\n"
+		"                    (rules coordinates refer to the rectified left image)\n"
 		"  --config FILE     the rules JSON\n"
 		"  --events FILE     also write every trigger report (line crossing, region\n"
 		"                    count, dwell) to FILE, one JSON document per line\n"
@@ -65,8 +89,11 @@ static void usage(FILE *to)
 /* Parses argv into o; returns -1 to go on, or the exit status. */
 static int parse_args(int argc, char **argv, struct count_options *o)
 {
-	static const char *const names[] = {"--recording", "--config", "--events", "--timezone"};
-	const char **slots[] = {&o->recording, &o->config, &o->events, &o->timezone};
+	static const char *const names[] = {"--recording", "--config", "--events", "--timezone",
+					    "--left",	   "--right",  "--calib",  "--downscale"};
+	const char *downscale = NULL;
+	const char **slots[] = {&o->recording, &o->config, &o->events, &o->timezone,
+				&o->left,      &o->right,  &o->calib,  &downscale};
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
 		if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
@@ -95,9 +122,26 @@ static int parse_args(int argc, char **argv, struct count_options *o)
 		}
 		*slots[k] = value;
 	}
-	if (!o->recording || !o->config) {
-		fprintf(stderr, "footfall count: %s is required\n",
-			o->recording ? "--config" : "--recording");
+	const char *problem = NULL;
+	if (o->recording && (o->left || o->right || o->calib || downscale))
+		problem = "--recording cannot be combined with --left, --right, --calib or "
+			  "--downscale";
+	else if (!o->recording && !o->left)
+		problem = o->right || o->calib ? "--left is required" : "--recording is required";
+	else if (o->left && !o->calib)
+		problem = "--calib is required with --left";
+	else if (!o->config)
+		problem = "--config is required";
+	o->downscale = 1;
+	if (!problem && downscale) {
+		char *end;
+		long v = strtol(downscale, &end, 10);
+		if (*end || v < 1 || v > 4)
+			problem = "--downscale must be 1, 2, 3 or 4";
+		o->downscale = (int)v;
+	}
+	if (problem) {
+		fprintf(stderr, "footfall count: %s\n", problem);
 		usage(stderr);
 		return 2;
 	}
@@ -116,10 +160,82 @@ static void depth_close(void *ctx)
 	ff_recording_close(ctx);
 }
 
-/* The frame source for the command line. Stereo recordings (--left,
- * --right, --calib) are to be opened here as another kind of source. */
-static ff_status open_source(const struct count_options *o, struct frame_source *src, ff_error *err)
+struct stereo_source {
+	ff_stereo_stream *stream;
+	ff_stereo_pipeline *pipe;
+	uint8_t *left, *right; /* raw frames */
+};
+
+static ff_status stereo_read(void *ctx, uint16_t *depth, double *t, ff_error *err)
 {
+	struct stereo_source *s = ctx;
+	ff_status st = ff_stereo_stream_read(s->stream, s->left, s->right, t, err);
+	if (!st)
+		st = ff_stereo_pipeline_process(s->pipe, s->left, s->right, depth, err);
+	return st;
+}
+
+static void stereo_close(void *ctx)
+{
+	struct stereo_source *s = ctx;
+	ff_stereo_stream_close(s->stream);
+	ff_stereo_pipeline_destroy(s->pipe);
+	free(s->left);
+	free(s->right);
+	free(s);
+}
+
+/* Nearest depth worth matching: the tallest target's head under a camera at
+ * the configured height, less a margin for hands and hats; a fixed guess
+ * when the height is detected. */
+static double nearest_depth(const ff_rules *rules)
+{
+	if (rules->installation_height_auto)
+		return 0.5;
+	double d = rules->installation_height_m - rules->max_target_height_m - 0.3;
+	return d < 0.3 ? 0.3 : d;
+}
+
+static ff_status open_stereo(const struct count_options *o, const ff_rules *rules,
+			     struct frame_source *src, ff_error *err)
+{
+	ff_stereo_calib calib;
+	ff_status st = ff_calib_load(o->calib, NULL, &calib, err);
+	if (st)
+		return st;
+	struct stereo_source *s = calloc(1, sizeof *s);
+	if (!s)
+		return ff_error_set(err, FF_ERR_NOMEM, "out of memory");
+	av_log_set_level(AV_LOG_ERROR);
+	st = ff_stereo_stream_open(o->left, o->right, &s->stream, err);
+	if (!st)
+		st = ff_stereo_stream_check_calib(s->stream, &calib, err);
+	ff_stereo_pipeline_options opt;
+	ff_stereo_pipeline_options_default(&opt);
+	opt.rectify.downscale = o->downscale;
+	opt.min_depth_m = nearest_depth(rules);
+	if (!st)
+		st = ff_stereo_pipeline_create(&calib, &opt, &s->pipe, err);
+	size_t n = (size_t)calib.left.width * (size_t)calib.left.height;
+	if (!st && (!(s->left = malloc(n)) || !(s->right = malloc(n))))
+		st = ff_error_set(err, FF_ERR_NOMEM, "out of memory for %dx%d frames",
+				  calib.left.width, calib.left.height);
+	if (st) {
+		stereo_close(s);
+		return st;
+	}
+	*src = (struct frame_source){.ctx = s, .read = stereo_read, .close = stereo_close};
+	ff_stereo_pipeline_camera(s->pipe, &src->cam);
+	return FF_OK;
+}
+
+/* The frame source for the command line: a depth recording or a stereo
+ * recording. */
+static ff_status open_source(const struct count_options *o, const ff_rules *rules,
+			     struct frame_source *src, ff_error *err)
+{
+	if (o->left)
+		return open_stereo(o, rules, src, err);
 	ff_recording *rec;
 	ff_status st = ff_recording_open(o->recording, &rec, err);
 	if (st)
@@ -227,7 +343,7 @@ static int run_count(const struct count_options *o, int offset_min)
 	ff_error err = {0};
 	ff_rules rules;
 	struct frame_source src;
-	if (ff_rules_load(o->config, &rules, &err) || open_source(o, &src, &err)) {
+	if (ff_rules_load(o->config, &rules, &err) || open_source(o, &rules, &src, &err)) {
 		fprintf(stderr, "footfall count: %s\n", err.msg);
 		return 1;
 	}

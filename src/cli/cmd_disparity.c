@@ -21,7 +21,7 @@
 static void usage(FILE *to)
 {
 	fprintf(to, "usage: footfall disparity LEFT.png RIGHT.png --max-disparity N -o OUT.pfm\n"
-		    "                          [--threads N] [--simd auto|scalar|sse2|sse4.1|avx2]\n"
+		    "                          [--threads N] [--simd auto|scalar|sse2|sse4.1|avx2|avx512]\n"
 		    "\n"
 		    "Disparity of the left image of a rectified 8-bit pair (grey or colour PNGs of\n"
 		    "equal size), written as a little-endian PFM with inf where there is none.\n"
@@ -50,14 +50,16 @@ static int parse_simd(const char *s, ff_sgm_simd *out)
 		ff_sgm_simd simd;
 	} names[] = {{"auto", FF_SGM_SIMD_AUTO},   {"scalar", FF_SGM_SIMD_SCALAR},
 		     {"sse2", FF_SGM_SIMD_SSE2},   {"sse4.1", FF_SGM_SIMD_SSE41},
-		     {"sse41", FF_SGM_SIMD_SSE41}, {"avx2", FF_SGM_SIMD_AVX2}};
+		     {"sse41", FF_SGM_SIMD_SSE41}, {"avx2", FF_SGM_SIMD_AVX2},
+		     {"avx512", FF_SGM_SIMD_AVX512}};
 	for (size_t i = 0; s && i < sizeof names / sizeof names[0]; i++)
 		if (!strcmp(s, names[i].name)) {
 			*out = names[i].simd;
 			return 0;
 		}
 	fprintf(stderr,
-		"footfall disparity: --simd needs auto, scalar, sse2, sse4.1 or avx2, got '%s'\n",
+		"footfall disparity: --simd needs auto, scalar, sse2, sse4.1, avx2 or avx512, got "
+		"'%s'\n",
 		s ? s : "");
 	return -1;
 }

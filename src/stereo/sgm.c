@@ -6,14 +6,20 @@
  * (census planes, costs, three path rows of the previous and current row,
  * the sum row) stays in the L2 cache:
  *
- *   5 paths, one top-down sweep per row y:
- *     census + costs of y -> left-to-right and the three paths from row y-1
- *     (x ascending) -> right-to-left (x descending) -> winner-take-all.
+ *   5 paths, one top-down sweep; per pair of rows y, y+1:
+ *     census + costs of both rows -> the left-to-right and right-to-left
+ *     paths of both rows in one loop -> per row, the three paths from the
+ *     row above added to them, with the winner-take-all in the same loop.
  *   8 paths, two sweeps:
- *     top-down: costs, left-to-right and the three paths from above, the sum
- *     stored in a volume (H x W x D int16);
- *     bottom-up: costs again (cheaper than storing them), right-to-left and
- *     the three paths from below added to the stored sum -> winner-take-all.
+ *     top-down as above, but the sums of the five paths go to a volume
+ *     (H x W x D int16) instead of the winner-take-all;
+ *     bottom-up: costs again (cheaper than storing them), the three paths
+ *     from below added to the stored sums -> winner-take-all.
+ *
+ * The horizontal paths are chains of dependent steps (each step needs the
+ * minimum of the previous one), so their speed is set by latency; four of
+ * them (two directions, two rows) run interleaved. The vertical paths have
+ * no such chain within a row and are limited by throughput only.
  *
  * Winner-take-all also keeps, for every right pixel, the disparity with the
  * lowest aggregated cost along its line of sight (left pixels x = xr + d),
@@ -28,8 +34,6 @@
  * border see almost the same history as in one sweep. Workers are started
  * once in ff_sgm_create and woken per frame.
  */
-#include <errno.h>
-#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -46,14 +50,14 @@ typedef struct sgm_worker {
 	struct ff_sgm *sgm;
 	int y0, y1; /* output rows [y0, y1) */
 	uint8_t *lplanes, *rplanes;
-	uint8_t *cost;
+	uint8_t *cost[2]; /* two rows: the horizontal paths run on pairs of rows */
 	int16_t *path[2][3];
 	int16_t *pmin[2][3];
-	int16_t *sum;
+	int16_t *sum[2];
 	int16_t *vol; /* 8 paths: (y1 - y0) rows of sums */
 	uint8_t *lrow, *rrow; /* grey rows for the intensity term, rrow reversed */
 	uint16_t *best;
-	int16_t *second, *scratch;
+	int16_t *minimum, *disp16, *second, *scratch;
 	pthread_t thread;
 	int started;
 } sgm_worker;
@@ -64,7 +68,6 @@ struct ff_sgm {
 	const sgm_kernels *k;
 	int nbits, nplanes;
 	size_t plane_stride; /* W + D */
-	size_t slot;         /* int16 values per path slot */
 	int16_t p2_lut[256]; /* P2 by intensity step (p2_adapt > 0) */
 	/* Padded, XOR-0x80 copies of the inputs. */
 	int8_t *limg, *rimg;
@@ -91,19 +94,19 @@ void ff_sgm_params_default(ff_sgm_params *p)
 {
 	memset(p, 0, sizeof *p);
 	p->max_disparity = 64;
-	p->census_width = 9;
-	p->census_height = 7;
+	p->census_width = 7;
+	p->census_height = 5;
 	p->paths = 5;
-	p->p1 = 7;
-	p->p2 = 86;
+	p->p1 = 8;
+	p->p2 = 120;
 	p->p2_adapt = 8;
 	p->ad_cap = 16;
-	p->uniqueness = 10;
+	p->uniqueness = 5;
 	p->subpixel = FF_SGM_SUBPIXEL_EQUIANGULAR;
 	p->lr_max_diff = 1;
 	p->speckle_size = 100;
 	p->speckle_range = 2;
-	p->fill_holes = false;
+	p->fill_holes = true;
 	p->fill_max_run = 64;
 	p->threads = 1;
 	p->simd = FF_SGM_SIMD_AUTO;
@@ -161,7 +164,7 @@ ff_status ff_sgm_params_validate(const ff_sgm_params *p, ff_error *err)
 	if (p->threads < 1 || p->threads > FF_SGM_MAX_THREADS)
 		return ff_error_set(err, FF_ERR_INVALID, "sgm.threads: %d is outside 1..%d",
 				    p->threads, FF_SGM_MAX_THREADS);
-	if (p->simd < FF_SGM_SIMD_AUTO || p->simd > FF_SGM_SIMD_AVX2)
+	if (p->simd < FF_SGM_SIMD_AUTO || p->simd > FF_SGM_SIMD_AVX512)
 		return ff_error_set(err, FF_ERR_INVALID, "sgm.simd: unknown level %d",
 				    (int)p->simd);
 	return FF_OK;
@@ -182,10 +185,13 @@ bool ff_sgm_simd_supported(ff_sgm_simd simd)
 		return __builtin_cpu_supports("sse4.1");
 	case FF_SGM_SIMD_AVX2:
 		return __builtin_cpu_supports("avx2");
+	case FF_SGM_SIMD_AVX512:
+		return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
 #else
 	case FF_SGM_SIMD_SSE2:
 	case FF_SGM_SIMD_SSE41:
 	case FF_SGM_SIMD_AVX2:
+	case FF_SGM_SIMD_AVX512:
 		return false;
 #endif
 	}
@@ -196,6 +202,8 @@ static const sgm_kernels *kernels_for(ff_sgm_simd simd)
 {
 #ifdef SGM_X86
 	if (simd == FF_SGM_SIMD_AUTO) {
+		if (ff_sgm_simd_supported(FF_SGM_SIMD_AVX512))
+			return &sgm_kernels_avx512;
 		if (ff_sgm_simd_supported(FF_SGM_SIMD_AVX2))
 			return &sgm_kernels_avx2;
 		if (ff_sgm_simd_supported(FF_SGM_SIMD_SSE41))
@@ -208,6 +216,8 @@ static const sgm_kernels *kernels_for(ff_sgm_simd simd)
 		return &sgm_kernels_sse41;
 	if (simd == FF_SGM_SIMD_AVX2)
 		return &sgm_kernels_avx2;
+	if (simd == FF_SGM_SIMD_AVX512)
+		return &sgm_kernels_avx512;
 #else
 	(void)simd;
 #endif
@@ -236,17 +246,21 @@ static void worker_free(sgm_worker *wk)
 {
 	free(wk->lplanes);
 	free(wk->rplanes);
-	free(wk->cost);
+	for (int r = 0; r < 2; r++) {
+		free(wk->cost[r]);
+		free(wk->sum[r]);
+	}
 	for (int i = 0; i < 2; i++)
 		for (int k = 0; k < 3; k++) {
 			free(wk->path[i][k]);
 			free(wk->pmin[i][k]);
 		}
-	free(wk->sum);
 	free(wk->vol);
 	free(wk->lrow);
 	free(wk->rrow);
 	free(wk->best);
+	free(wk->minimum);
+	free(wk->disp16);
 	free(wk->second);
 	free(wk->scratch);
 }
@@ -259,27 +273,29 @@ static int worker_alloc(ff_sgm *s, sgm_worker *wk)
 	wk->sgm = s;
 	wk->lplanes = alloc_aligned(planes);
 	wk->rplanes = alloc_aligned(planes);
-	wk->cost = alloc_aligned(w * nd);
-	wk->sum = alloc_aligned(w * nd * sizeof(int16_t));
+	for (int r = 0; r < 2; r++) {
+		wk->cost[r] = alloc_aligned(w * nd);
+		wk->sum[r] = alloc_aligned(w * nd * sizeof(int16_t));
+		if (!wk->cost[r] || !wk->sum[r])
+			return -1;
+	}
 	wk->lrow = alloc_aligned(w + nd);
 	wk->rrow = alloc_aligned(w + nd);
 	wk->best = alloc_aligned(w * sizeof(uint16_t));
+	wk->minimum = alloc_aligned(w * sizeof(int16_t));
+	wk->disp16 = alloc_aligned(w * sizeof(int16_t));
 	wk->second = alloc_aligned(w * sizeof(int16_t));
 	wk->scratch = alloc_aligned(2 * (w + nd) * sizeof(int16_t));
-	if (!wk->lplanes || !wk->rplanes || !wk->cost || !wk->sum || !wk->lrow || !wk->rrow ||
-	    !wk->best || !wk->second || !wk->scratch)
+	if (!wk->lplanes || !wk->rplanes || !wk->lrow || !wk->rrow ||
+	    !wk->best || !wk->minimum || !wk->disp16 || !wk->second || !wk->scratch)
 		return -1;
 	for (int i = 0; i < 2; i++)
 		for (int k = 0; k < 3; k++) {
-			wk->path[i][k] = alloc_aligned((w + 2) * s->slot * sizeof(int16_t));
+			wk->path[i][k] = alloc_aligned(
+				((w + 2) * nd + 2 * SGM_PATH_MARGIN) * sizeof(int16_t));
 			wk->pmin[i][k] = alloc_aligned((w + 2) * sizeof(int16_t));
 			if (!wk->path[i][k] || !wk->pmin[i][k])
 				return -1;
-			for (size_t x = 0; x < w + 2; x++) {
-				int16_t *sl = wk->path[i][k] + x * s->slot;
-				sl[SGM_SLOT_OFF - 1] = SGM_GUARD;
-				sl[SGM_SLOT_OFF + nd] = SGM_GUARD;
-			}
 		}
 	if (s->p.paths == 8) {
 		wk->vol = alloc_aligned((size_t)(wk->y1 - wk->y0) * w * nd * sizeof(int16_t));
@@ -291,7 +307,8 @@ static int worker_alloc(ff_sgm *s, sgm_worker *wk)
 
 /* ---- One strip ---------------------------------------------------------- */
 
-static void row_costs(ff_sgm *s, sgm_worker *wk, int y)
+/* Census and costs of row y into cost row `slot`. */
+static void row_costs(ff_sgm *s, sgm_worker *wk, int y, int slot)
 {
 	const int8_t *l = s->limg + (size_t)(y + SGM_PAD) * s->istride + SGM_PAD;
 	const int8_t *r = s->rimg + (size_t)(y + SGM_PAD) * s->istride + SGM_PAD;
@@ -315,7 +332,7 @@ static void row_costs(ff_sgm *s, sgm_worker *wk, int y)
 		.max_cost = s->nbits + s->p.ad_cap,
 		.width = w,
 		.ndisp = s->p.max_disparity,
-		.cost = wk->cost,
+		.cost = wk->cost[slot],
 	};
 	s->k->cost(&a);
 }
@@ -325,74 +342,54 @@ static void paths_reset(ff_sgm *s, sgm_worker *wk)
 {
 	size_t nd = (size_t)s->p.max_disparity;
 	for (int k = 0; k < 3; k++) {
-		int16_t *p = wk->path[0][k];
-		for (size_t x = 0; x < (size_t)s->w + 2; x++)
-			memset(p + x * s->slot + SGM_SLOT_OFF, 0, nd * sizeof *p);
+		int16_t *p = wk->path[0][k] + SGM_PATH_MARGIN;
+		memset(p, 0, ((size_t)s->w + 2) * nd * sizeof *p);
 		memset(wk->pmin[0][k], 0, ((size_t)s->w + 2) * sizeof(int16_t));
 	}
 }
 
-static void agg_setup(ff_sgm *s, sgm_worker *wk, sgm_agg_args *a, int y, int dir, int flip)
+/* Arguments of the aggregation kernels for row y, whose costs are in cost
+ * row r; ydir is the sweep's direction (+1 top-down, -1 bottom-up), flip
+ * picks the path row buffers. */
+static void agg_setup(ff_sgm *s, sgm_worker *wk, sgm_agg_args *a, int y, int r, int ydir,
+		      int flip)
 {
 	memset(a, 0, sizeof *a);
-	a->cost = wk->cost;
+	a->cost = wk->cost[r];
 	a->width = s->w;
 	a->ndisp = s->p.max_disparity;
-	a->dir = dir;
-	a->vertical = 1;
 	a->p1 = (int16_t)s->p.p1;
 	a->p2 = (int16_t)s->p.p2;
 	a->p2_lut = s->p.p2_adapt ? s->p2_lut : NULL;
 	a->img = s->limg + (size_t)(y + SGM_PAD) * s->istride + SGM_PAD;
-	a->img_prev = a->img - (ptrdiff_t)dir * (ptrdiff_t)s->istride;
+	a->img_prev = a->img - (ptrdiff_t)ydir * (ptrdiff_t)s->istride;
 	for (int k = 0; k < 3; k++) {
-		a->prev[k] = wk->path[flip][k];
-		a->cur[k] = wk->path[flip ^ 1][k];
+		a->prev[k] = wk->path[flip][k] + SGM_PATH_MARGIN;
+		a->cur[k] = wk->path[flip ^ 1][k] + SGM_PATH_MARGIN;
 		a->prev_min[k] = wk->pmin[flip][k];
 		a->cur_min[k] = wk->pmin[flip ^ 1][k];
 	}
 }
 
-/*
- * Sub-pixel offset in 1/16 pixel from the sums at d-1, d, d+1, rounded to
- * nearest with halves away from zero. The quotient is computed in float
- * (much faster than an integer division): |num| < 2^20 and den < 2^17, so
- * the float quotient is never closer to a half than the exact one is
- * distinct from it, and the rounding is exact.
- */
-static int subpixel_offset(ff_sgm_subpixel mode, int c0, int c1, int c2)
-{
-	int den;
-	if (mode == FF_SGM_SUBPIXEL_PARABOLA)
-		den = 2 * (c0 + c2 - 2 * c1);
-	else
-		den = 2 * (c0 > c2 ? c0 - c1 : c2 - c1);
-	if (den <= 0)
-		return 0;
-	float q = (float)(FF_SGM_DISP_SCALE * (c0 - c2)) / (float)den;
-	return (int)(q >= 0.0f ? q + 0.5f : q - 0.5f);
-}
-
 /* Whether the right pixel that left pixel x matches at integer disparity d
- * points back within lr pixels. */
+ * points back within lr pixels (written to compile without branches). */
 static int lr_consistent(const int16_t *rd, int x, int d, int lr)
 {
-	return x - d >= 0 && rd[x - d] >= 0 && abs(rd[x - d] - d) <= lr;
+	int xr = x - d;
+	int r = rd[xr > 0 ? xr : 0];
+	int diff = r - d;
+	return (xr >= 0) & (r >= 0) & (diff <= lr) & (-diff <= lr);
 }
 
 /*
- * Uniqueness: the best sum must beat every competitor by the margin. The
- * kernels give the minimum outside d-1..d+1, which is enough for almost
- * every pixel; when it fails, the competitor may still be the flank of the
- * best's own valley (census costs make wide valleys), so the test is redone
- * against the minimum outside the whole valley around the best, i.e. the
- * best of the other local minima.
+ * Uniqueness, the slow path: the kernels give the minimum outside
+ * d-1..d+1, which settles almost every pixel; when that test fails, the
+ * competitor may still be the flank of the best's own valley (census costs
+ * make wide valleys), so the test is redone against the minimum outside the
+ * whole valley around the best, i.e. the best of the other local minima.
  */
-static int unique(const int16_t *sum, int nd, int b, int second, int uniq)
+static int unique_valley(const int16_t *sum, int nd, int b, int uniq)
 {
-	int32_t need = (int32_t)sum[b] * 100;
-	if ((int32_t)second * (100 - uniq) >= need)
-		return 1;
 	int lo = b, hi = b;
 	while (lo > 0 && sum[lo - 1] >= sum[lo])
 		lo--;
@@ -403,115 +400,114 @@ static int unique(const int16_t *sum, int nd, int b, int second, int uniq)
 		m = sum[d] < m ? sum[d] : m;
 	for (int d = hi + 1; d < nd; d++)
 		m = sum[d] < m ? sum[d] : m;
-	return (int32_t)m * (100 - uniq) >= need;
+	return (int32_t)m * (100 - uniq) >= (int32_t)sum[b] * 100;
 }
 
-/* Turns the winner-take-all of row y into its output row: right
- * disparities, uniqueness, sub-pixel disparity, left-right check. The check
- * accepts the pixel when either integer neighbour of its sub-pixel disparity
- * is consistent: a disparity halfway between two integers legitimately
- * rounds either way. */
-static void finish_row(ff_sgm *s, sgm_worker *wk, int y)
+/* Turns the winner-take-all of row y (sums in row r) into its output row:
+ * left-right check and uniqueness on the kernels' sub-pixel disparities.
+ * The check accepts the pixel when either integer neighbour of its
+ * sub-pixel disparity is consistent: a disparity halfway between two
+ * integers legitimately rounds either way. The common path has no
+ * data-dependent branches: their outcomes are random across pixels, and
+ * mispredictions dominated this loop. */
+static void finish_row(ff_sgm *s, sgm_worker *wk, int y, int r)
 {
 	int w = s->w, nd = s->p.max_disparity;
-	int16_t *rd = s->rdisp + (size_t)y * (size_t)w;
+	const int16_t *rd = s->rdisp + (size_t)y * (size_t)w;
 	int16_t *out = s->disp + (size_t)y * s->dstride;
 	int uniq = s->p.uniqueness, lr = s->p.lr_max_diff;
 
 	for (int x = 0; x < w; x++) {
-		const int16_t *sum = wk->sum + (size_t)x * (size_t)nd;
-		int b = wk->best[x];
-		out[x] = FF_SGM_INVALID;
-		if (b > x)
-			continue;
-		if (uniq && !unique(sum, nd, b, wk->second[x], uniq))
-			continue;
-		int off = 0;
-		if (s->p.subpixel != FF_SGM_SUBPIXEL_NONE && b > 0 && b < nd - 1)
-			off = subpixel_offset(s->p.subpixel, sum[b - 1], sum[b], sum[b + 1]);
-		int d16 = b * FF_SGM_DISP_SCALE + off;
-		if (lr >= 0 && !lr_consistent(rd, x, d16 / FF_SGM_DISP_SCALE, lr) &&
-		    !lr_consistent(rd, x, (d16 + FF_SGM_DISP_SCALE - 1) / FF_SGM_DISP_SCALE, lr))
-			continue;
-		out[x] = (int16_t)d16;
+		int b = wk->best[x], d16 = wk->disp16[x];
+		int ok = b <= x;
+		if (lr >= 0)
+			ok &= lr_consistent(rd, x, d16 >> 4, lr) |
+			      lr_consistent(rd, x, (d16 + FF_SGM_DISP_SCALE - 1) >> 4, lr);
+		if (ok && uniq && (int32_t)wk->second[x] * (100 - uniq) < wk->minimum[x] * 100)
+			ok = unique_valley(wk->sum[r] + (size_t)x * (size_t)nd, nd, b, uniq);
+		out[x] = ok ? (int16_t)d16 : FF_SGM_INVALID;
 	}
 }
 
-/* Makes the aggregation call `a` the row's last pass: it also runs the
- * winner-take-all. */
 static void wta_setup(ff_sgm *s, sgm_worker *wk, sgm_agg_args *a, int y)
 {
 	a->best = wk->best;
+	a->minimum = wk->minimum;
+	a->disp16 = wk->disp16;
+	a->subpixel = (int)s->p.subpixel;
 	a->want_second = s->p.uniqueness > 0;
 	a->second = wk->second;
 	a->right = s->rdisp + (size_t)y * (size_t)s->w;
 	a->scratch = wk->scratch;
 }
 
-static void strip_5paths(ff_sgm *s, sgm_worker *wk)
+/*
+ * The top-down sweep over rows [from, wk->y1): the horizontal paths of two
+ * rows at a time (four independent dependency chains keep the core busy),
+ * then each row's three paths from above. With 5 paths the row is then
+ * finished; with 8 its sums go to the volume for the bottom-up sweep.
+ */
+static void sweep_down(ff_sgm *s, sgm_worker *wk, int from)
 {
-	int start = wk->y0 - SGM_STRIP_MARGIN < 0 ? 0 : wk->y0 - SGM_STRIP_MARGIN;
-	int flip = 0;
-	sgm_agg_args a;
+	size_t row = (size_t)s->w * (size_t)s->p.max_disparity;
+	int flip = 0, eight = s->p.paths == 8;
+	sgm_agg_args h[2], a;
 
 	paths_reset(s, wk);
-	for (int y = start; y < wk->y1; y++) {
-		row_costs(s, wk, y);
-		agg_setup(s, wk, &a, y, +1, flip);
-		a.sum_in = NULL;
-		a.sum_out = wk->sum;
-		s->k->aggregate(&a);
-		a.dir = -1;
-		a.vertical = 0;
-		a.sum_in = wk->sum;
-		if (y >= wk->y0)
-			wta_setup(s, wk, &a, y);
-		s->k->aggregate(&a);
-		if (y >= wk->y0)
-			finish_row(s, wk, y);
-		flip ^= 1;
+	for (int y = from; y < wk->y1; y += 2) {
+		int n = y + 1 < wk->y1 ? 2 : 1;
+		for (int r = 0; r < n; r++) {
+			row_costs(s, wk, y + r, r);
+			agg_setup(s, wk, &h[r], y + r, r, +1, 0);
+			h[r].sum_out = wk->sum[r];
+		}
+		s->k->horizontal(&h[0], n == 2 ? &h[1] : NULL);
+		for (int r = 0; r < n; r++) {
+			int yy = y + r, out = yy >= wk->y0;
+			agg_setup(s, wk, &a, yy, r, +1, flip);
+			a.sum_in = wk->sum[r];
+			a.sum_out = eight && out ? wk->vol + (size_t)(yy - wk->y0) * row : wk->sum[r];
+			if (!eight && out)
+				wta_setup(s, wk, &a, yy);
+			s->k->vertical(&a);
+			if (!eight && out)
+				finish_row(s, wk, yy, r);
+			flip ^= 1;
+		}
 	}
 }
 
-static void strip_8paths(ff_sgm *s, sgm_worker *wk)
+/* The bottom-up sweep of 8 paths: the three paths from below added to the
+ * stored sums; rows below the strip only start the paths (their sums are
+ * not used). */
+static void sweep_up(ff_sgm *s, sgm_worker *wk)
 {
 	size_t row = (size_t)s->w * (size_t)s->p.max_disparity;
-	int start = wk->y0 - SGM_STRIP_MARGIN < 0 ? 0 : wk->y0 - SGM_STRIP_MARGIN;
 	int end = wk->y1 + SGM_STRIP_MARGIN > s->h ? s->h : wk->y1 + SGM_STRIP_MARGIN;
 	int flip = 0;
 	sgm_agg_args a;
 
 	paths_reset(s, wk);
-	for (int y = start; y < wk->y1; y++) {
-		row_costs(s, wk, y);
-		agg_setup(s, wk, &a, y, +1, flip);
-		a.sum_in = NULL;
-		a.sum_out = y >= wk->y0 ? wk->vol + (size_t)(y - wk->y0) * row : wk->sum;
-		s->k->aggregate(&a);
-		flip ^= 1;
-	}
-	flip = 0;
-	paths_reset(s, wk);
 	for (int y = end - 1; y >= wk->y0; y--) {
-		row_costs(s, wk, y);
-		agg_setup(s, wk, &a, y, -1, flip);
-		a.sum_in = y < wk->y1 ? wk->vol + (size_t)(y - wk->y0) * row : NULL;
-		a.sum_out = wk->sum;
+		row_costs(s, wk, y, 0);
+		agg_setup(s, wk, &a, y, 0, -1, flip);
+		a.sum_in = y < wk->y1 ? wk->vol + (size_t)(y - wk->y0) * row : wk->sum[0];
+		a.sum_out = wk->sum[0];
 		if (y < wk->y1)
 			wta_setup(s, wk, &a, y);
-		s->k->aggregate(&a);
+		s->k->vertical(&a);
 		if (y < wk->y1)
-			finish_row(s, wk, y);
+			finish_row(s, wk, y, 0);
 		flip ^= 1;
 	}
 }
 
 static void strip_run(sgm_worker *wk)
 {
-	if (wk->sgm->p.paths == 8)
-		strip_8paths(wk->sgm, wk);
-	else
-		strip_5paths(wk->sgm, wk);
+	ff_sgm *s = wk->sgm;
+	sweep_down(s, wk, wk->y0 - SGM_STRIP_MARGIN < 0 ? 0 : wk->y0 - SGM_STRIP_MARGIN);
+	if (s->p.paths == 8)
+		sweep_up(s, wk);
 }
 
 /* ---- Worker threads ----------------------------------------------------- */
@@ -652,7 +648,6 @@ ff_status ff_sgm_create(int width, int height, const ff_sgm_params *params, ff_s
 	s->nbits = params->census_width * params->census_height - 1;
 	s->nplanes = (s->nbits + 7) / 8;
 	s->plane_stride = (size_t)width + (size_t)params->max_disparity;
-	s->slot = SGM_SLOT((size_t)params->max_disparity);
 	s->istride = (size_t)width + 2 * SGM_PAD;
 	/* P2 / (1 + step / p2_adapt), never below P1 + 1. */
 	for (int i = 0; i < 256; i++) {

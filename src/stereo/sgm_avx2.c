@@ -18,6 +18,8 @@
 #define SGM_FN(n) avx2_##n
 #define SGM_TABLE sgm_kernels_avx2
 #define SGM_NAME "avx2"
+#define SGM_NARROW sgm_kernels_sse41
+#define SGM_VERTICAL_LOADS 1
 #define VB 32
 #define V16 16
 typedef __m256i vec;
@@ -136,9 +138,9 @@ static inline SGM_T vec v_reverse8(vec v)
 	return _mm256_permute2x128_si256(v, v, 0x01);
 }
 
-static inline SGM_T unsigned v_movemask8(vec v)
+static inline SGM_T uint64_t v_movemask8(vec v)
 {
-	return (unsigned)_mm256_movemask_epi8(v);
+	return (uint32_t)_mm256_movemask_epi8(v);
 }
 
 /* Values are never negative, so the unsigned minimum is the minimum. */
@@ -161,6 +163,25 @@ static inline SGM_T vec v_prev_lane16(vec p, vec c)
 static inline SGM_T vec v_next_lane16(vec c, vec n)
 {
 	return _mm256_alignr_epi8(_mm256_permute2x128_si256(c, n, 0x21), c, 2);
+}
+
+static inline SGM_T vec v_max16(vec a, vec b)
+{
+	return _mm256_max_epi16(a, b);
+}
+
+static inline SGM_T vec v_first_guard(void)
+{
+	return _mm256_setr_epi16(SGM_GUARD, INT16_MIN, INT16_MIN, INT16_MIN, INT16_MIN, INT16_MIN,
+				 INT16_MIN, INT16_MIN, INT16_MIN, INT16_MIN, INT16_MIN, INT16_MIN,
+				 INT16_MIN, INT16_MIN, INT16_MIN, INT16_MIN);
+}
+
+static inline SGM_T vec v_last_guard(void)
+{
+	return _mm256_setr_epi16(INT16_MIN, INT16_MIN, INT16_MIN, INT16_MIN, INT16_MIN, INT16_MIN,
+				 INT16_MIN, INT16_MIN, INT16_MIN, INT16_MIN, INT16_MIN, INT16_MIN,
+				 INT16_MIN, INT16_MIN, INT16_MIN, SGM_GUARD);
 }
 
 #include "sgm_simd_body.h"

@@ -5,8 +5,8 @@
  * sgm.c drives the matcher one image row at a time; everything that touches
  * every (pixel, disparity) pair is a kernel behind the function table below,
  * implemented once in portable C (sgm_scalar.c, the reference) and once per
- * x86 SIMD level (sgm_sse2.c, sgm_sse41.c, sgm_avx2.c, which share the body
- * sgm_simd_body.h). All kernels use integer arithmetic only and the same
+ * x86 SIMD level (sgm_sse2.c, sgm_sse41.c, sgm_avx2.c, sgm_avx512.c, which
+ * share the body sgm_simd_body.h). All kernels use integer arithmetic only and the same
  * tie-breaking, so every table gives bit-identical results; a NEON table
  * would slot in the same way.
  *
@@ -23,12 +23,14 @@
  *  - cost row: uint8, cost[x*D + d] = Hamming distance of the census codes
  *    plus min(|IL - IR| / 2, ad_cap), or the largest possible cost when x - d
  *    falls outside the right image;
- *  - path rows: int16, W+2 slots of SGM_SLOT(D) values; slot 0 and W+1 stand
- *    for x = -1 and x = W and stay zero, which makes a path entering the
- *    image start from its cost; inside a slot the D values start at
- *    SGM_SLOT_OFF with one SGM_GUARD value on each side, so d-1 and d+1 are
- *    plain unaligned loads. Each path row has a min row: the minimum over d
- *    of every slot;
+ *  - path rows: int16, W+2 slots of D values; slot 0 and W+1 stand for
+ *    x = -1 and x = W and stay zero, which makes a path entering the image
+ *    start from its cost. Disparities -1 and D read as SGM_GUARD. The
+ *    kernels get the values at d-1 and d+1 either from the registers
+ *    holding d (lane shifts) or, where shifts are dear (AVX2 lanes), by
+ *    unaligned loads, which may read SGM_PATH_MARGIN values beyond either
+ *    end of the row. Each path row has a min row: the minimum over d of
+ *    every slot;
  *  - sum row: int16, sum[x*D + d], aggregated cost over all paths.
  *
  * Aggregated values stay far below SGM_GUARD: a path value is at most
@@ -42,9 +44,8 @@
 #include <stdint.h>
 
 #define SGM_PAD 8        /* replicated border of the padded images */
-#define SGM_SLOT_OFF 8   /* first value of a path slot (16-byte aligned) */
-#define SGM_SLOT(D) ((D) + 16)
 #define SGM_GUARD 0x7fff /* never chosen by min() after adding P1 */
+#define SGM_PATH_MARGIN 32 /* int16 values readable around a path row */
 
 /* Arguments of one cost call over one row. */
 typedef struct sgm_cost_args {
@@ -58,34 +59,37 @@ typedef struct sgm_cost_args {
 	uint8_t *cost;
 } sgm_cost_args;
 
-/* Arguments of one aggregation call over one row. */
+/* Arguments of the aggregation kernels over one row. */
 typedef struct sgm_agg_args {
 	const uint8_t *cost;
 	int width, ndisp;
-	int dir;      /* +1: x ascending, horizontal path from the left; -1: descending */
-	int vertical; /* also the three paths from the previous row */
 	int16_t p1, p2;
 	/* P2 adapted to the intensity step along the path: p2_lut[|I(p) -
 	 * I(p - r)|]; NULL = constant p2. img is this row, img_prev the previous
-	 * row of the sweep, both padded (x = -1 and x = W readable). */
+	 * row of the sweep (vertical paths), both padded (x = -1 and x = W
+	 * readable). */
 	const int16_t *p2_lut;
 	const int8_t *img, *img_prev;
 	/* vertical paths: prev[k] is read, cur[k] written; path k comes from
 	 * slot x + k of prev (k = 0: from x-1, 1: straight, 2: from x+1); the
-	 * pointers point at slot 0 (x = -1). */
+	 * pointers point at slot 0 (x = -1), slots are D values apart. */
 	const int16_t *prev[3];
 	int16_t *cur[3];
 	const int16_t *prev_min[3]; /* W+2 entries, index x+1 */
 	int16_t *cur_min[3];
-	const int16_t *sum_in; /* added to the paths, may be NULL */
+	const int16_t *sum_in; /* vertical: added to the three paths */
 	int16_t *sum_out;      /* may equal sum_in */
-	/* Winner-take-all over the final sums of the row when best is not
-	 * NULL (only in passes with dir = -1): best[x] = lowest d of the
-	 * minimum; if want_second, second[x] = minimum over |d - best| > 1;
-	 * right[xr] = the right image's disparity, the d of the smallest sum
-	 * along the right pixel's line of sight (left pixels xr + d), lowest d
-	 * on ties. scratch: 2 * (W + D) values of work space. */
+	/* Winner-take-all over the vertical kernel's sums when best is not
+	 * NULL: best[x] = lowest d of the minimum, minimum[x] = its sum,
+	 * disp16[x] = best refined to 1/16 pixel by sgm_subpixel (mode
+	 * subpixel); if want_second, second[x] = minimum over |d - best| > 1;
+	 * right[xr] = the right image's
+	 * disparity, the d of the smallest sum along the right pixel's line of
+	 * sight (left pixels xr + d), lowest d on ties. scratch: 2 * (W + D)
+	 * values of work space. */
 	uint16_t *best;
+	int16_t *minimum, *disp16;
+	int subpixel; /* an ff_sgm_subpixel */
 	int want_second;
 	int16_t *second;
 	int16_t *right;
@@ -101,10 +105,14 @@ typedef struct sgm_kernels {
 	void (*census)(const int8_t *img, size_t img_stride, int width, int cw, int ch,
 		       uint8_t *planes, size_t plane_stride, int reversed);
 	void (*cost)(const sgm_cost_args *a);
-	/* One pass over a row (see sgm_agg_args); the winner-take-all is part
-	 * of the last pass so that it overlaps with the horizontal path's
-	 * dependency chain. */
-	void (*aggregate)(const sgm_agg_args *a);
+	/* sum_out = left-to-right path + right-to-left path, for row a and,
+	 * if b is not NULL, row b. All paths are computed in one loop (x and
+	 * W-1-x together): each path is a chain of dependent steps whose
+	 * latency only interleaving several chains hides. */
+	void (*horizontal)(const sgm_agg_args *a, const sgm_agg_args *b);
+	/* sum_out = sum_in + the three paths from the previous row, plus the
+	 * winner-take-all when best is set. */
+	void (*vertical)(const sgm_agg_args *a);
 } sgm_kernels;
 
 extern const sgm_kernels sgm_kernels_scalar;
@@ -113,6 +121,7 @@ extern const sgm_kernels sgm_kernels_scalar;
 extern const sgm_kernels sgm_kernels_sse2;
 extern const sgm_kernels sgm_kernels_sse41;
 extern const sgm_kernels sgm_kernels_avx2;
+extern const sgm_kernels sgm_kernels_avx512;
 #endif
 
 /* Saturating int16 addition and subtraction, as _mm_adds/subs_epi16. */
@@ -125,6 +134,28 @@ static inline int16_t sgm_adds16(int a, int b)
 static inline int16_t sgm_subs16(int a, int b)
 {
 	return sgm_adds16(a, -b);
+}
+
+/*
+ * Sub-pixel disparity in 1/16 pixel of best disparity b with sums s (mode:
+ * 0 none, 1 parabola, 2 equiangular, as ff_sgm_subpixel), rounded to
+ * nearest with halves away from zero; never negative (b = 0 is not
+ * refined). Every kernel calls this one function, in the winner-take-all
+ * where its division overlaps with vector work. The quotient is computed in
+ * float, faster than an integer division and exact here: |num| < 2^20 and
+ * den < 2^17, so the float quotient never lands on the other side of a
+ * half. Flat curves (den 0) have num 0 too.
+ */
+static inline int16_t sgm_subpixel(int mode, const int16_t *s, int b, int ndisp)
+{
+	if (!mode || b == 0 || b == ndisp - 1)
+		return (int16_t)(16 * b);
+	int a = s[b - 1] - s[b], c = s[b + 1] - s[b];
+	int den = mode == 1 ? 2 * (a + c) : 2 * (a > c ? a : c);
+	int num = 16 * (a - c);
+	int sign = num < 0 ? -1 : 0;
+	int mag = (int)((float)((num ^ sign) - sign) / (float)(den > 0 ? den : 1) + 0.5f);
+	return (int16_t)(16 * b + ((mag ^ sign) - sign));
 }
 
 /* The P2 of one path step (see sgm_agg_args). */

@@ -72,7 +72,7 @@ static void cost_scalar(const sgm_cost_args *a)
 
 /*
  * One step of one path at one pixel: prev points at the D values of the
- * previous pixel on the path, with a guard on each side.
+ * previous pixel on the path; disparities -1 and D read as SGM_GUARD.
  */
 static int16_t path_step(const uint8_t *c, const int16_t *prev, int16_t prev_min, int ndisp,
 			 int16_t p1, int16_t p2, int16_t *out)
@@ -80,8 +80,10 @@ static int16_t path_step(const uint8_t *c, const int16_t *prev, int16_t prev_min
 	int16_t jump = sgm_adds16(prev_min, p2);
 	int16_t m = SGM_GUARD;
 	for (int d = 0; d < ndisp; d++) {
+		int16_t lo = d > 0 ? prev[d - 1] : SGM_GUARD;
+		int16_t hi = d < ndisp - 1 ? prev[d + 1] : SGM_GUARD;
 		int16_t t = prev[d];
-		int16_t step = sgm_adds16(prev[d - 1] < prev[d + 1] ? prev[d - 1] : prev[d + 1], p1);
+		int16_t step = sgm_adds16(lo < hi ? lo : hi, p1);
 		if (step < t)
 			t = step;
 		if (jump < t)
@@ -111,6 +113,8 @@ static void wta_scalar(const sgm_agg_args *a)
 			if (s[d] < s[b])
 				b = d;
 		a->best[x] = (uint16_t)b;
+		a->minimum[x] = s[b];
+		a->disp16[x] = sgm_subpixel(a->subpixel, s, b, ndisp);
 		if (a->want_second) {
 			int16_t sec = SGM_GUARD;
 			for (int d = 0; d < ndisp; d++)
@@ -130,45 +134,53 @@ static void wta_scalar(const sgm_agg_args *a)
 		a->right[xr] = rarg[width - 1 - xr];
 }
 
-static void aggregate_scalar(const sgm_agg_args *a)
+static void horizontal_row(const sgm_agg_args *a)
 {
 	int w = a->width, nd = a->ndisp;
-	size_t slot = SGM_SLOT((size_t)nd);
-	/* The horizontal path's previous pixel, with guards, starting as the
-	 * all-zero pixel outside the image. */
-	int16_t hbuf[2][SGM_SLOT(256)];
-	int16_t hmin = 0;
-	int cur = 0;
+	/* A path's previous pixel, starting as the all-zero pixel outside
+	 * the image. */
+	int16_t prev[256], out[256];
 
-	for (int i = 0; i < 2; i++) {
-		memset(hbuf[i], 0, sizeof hbuf[i]);
-		hbuf[i][SGM_SLOT_OFF - 1] = SGM_GUARD;
-		hbuf[i][SGM_SLOT_OFF + nd] = SGM_GUARD;
-	}
-	for (int i = 0; i < w; i++) {
-		int x = a->dir > 0 ? i : w - 1 - i;
-		const uint8_t *c = a->cost + (size_t)x * (size_t)nd;
-		int16_t *sum = a->sum_out + (size_t)x * (size_t)nd;
-		int16_t *hout = hbuf[cur ^ 1] + SGM_SLOT_OFF;
-
-		hmin = path_step(c, hbuf[cur] + SGM_SLOT_OFF, hmin, nd, a->p1,
-				 sgm_p2(a, x, x - a->dir, a->img), hout);
-		cur ^= 1;
-		if (a->sum_in) {
-			const int16_t *in = a->sum_in + (size_t)x * (size_t)nd;
+	for (int dir = 1; dir >= -1; dir -= 2) {
+		int16_t pmin = 0;
+		memset(prev, 0, sizeof prev);
+		for (int i = 0; i < w; i++) {
+			int x = dir > 0 ? i : w - 1 - i;
+			int16_t *sum = a->sum_out + (size_t)x * (size_t)nd;
+			pmin = path_step(a->cost + (size_t)x * (size_t)nd, prev, pmin, nd, a->p1,
+					 sgm_p2(a, x, x - dir, a->img), out);
 			for (int d = 0; d < nd; d++)
-				sum[d] = sgm_adds16(in[d], hout[d]);
-		} else {
-			memcpy(sum, hout, (size_t)nd * sizeof *sum);
+				sum[d] = dir > 0 ? out[d] : sgm_adds16(sum[d], out[d]);
+			memcpy(prev, out, (size_t)nd * sizeof *out);
 		}
-		if (!a->vertical)
-			continue;
+	}
+}
+
+static void horizontal_scalar(const sgm_agg_args *a, const sgm_agg_args *b)
+{
+	horizontal_row(a);
+	if (b)
+		horizontal_row(b);
+}
+
+static void vertical_scalar(const sgm_agg_args *a)
+{
+	int w = a->width, nd = a->ndisp;
+	size_t slot = (size_t)nd;
+	int16_t out[256];
+
+	for (int x = 0; x < w; x++) {
+		const uint8_t *c = a->cost + (size_t)x * (size_t)nd;
+		const int16_t *in = a->sum_in + (size_t)x * (size_t)nd;
+		int16_t *sum = a->sum_out + (size_t)x * (size_t)nd;
+		for (int d = 0; d < nd; d++)
+			sum[d] = in[d];
 		for (int k = 0; k < 3; k++) {
-			const int16_t *prev = a->prev[k] + (size_t)(x + k) * slot + SGM_SLOT_OFF;
-			int16_t *out = a->cur[k] + (size_t)(x + 1) * slot + SGM_SLOT_OFF;
+			const int16_t *prev = a->prev[k] + (size_t)(x + k) * slot;
 			a->cur_min[k][x + 1] =
 				path_step(c, prev, a->prev_min[k][x + k], nd, a->p1,
 					  sgm_p2(a, x, x + k - 1, a->img_prev), out);
+			memcpy(a->cur[k] + (size_t)(x + 1) * slot, out, (size_t)nd * sizeof *out);
 			for (int d = 0; d < nd; d++)
 				sum[d] = sgm_adds16(sum[d], out[d]);
 		}
@@ -181,5 +193,6 @@ const sgm_kernels sgm_kernels_scalar = {
 	.name = "scalar",
 	.census = census_scalar,
 	.cost = cost_scalar,
-	.aggregate = aggregate_scalar,
+	.horizontal = horizontal_scalar,
+	.vertical = vertical_scalar,
 };

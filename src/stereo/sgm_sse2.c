@@ -15,105 +15,13 @@
 #define SGM_FN(n) sse2_##n
 #define SGM_TABLE sgm_kernels_sse2
 #define SGM_NAME "sse2"
+#define SGM_NARROW sgm_kernels_scalar
+#define SGM_VERTICAL_LOADS 1
 #define VB 16
 #define V16 8
 typedef __m128i vec;
 
-static inline SGM_T vec v_zero(void)
-{
-	return _mm_setzero_si128();
-}
-
-static inline SGM_T vec v_loadu(const void *p)
-{
-	return _mm_loadu_si128((const __m128i *)p);
-}
-
-static inline SGM_T void v_storeu(void *p, vec v)
-{
-	_mm_storeu_si128((__m128i *)p, v);
-}
-
-static inline SGM_T vec v_set1_8(int v)
-{
-	return _mm_set1_epi8((char)v);
-}
-
-static inline SGM_T vec v_set1_16(int v)
-{
-	return _mm_set1_epi16((short)v);
-}
-
-static inline SGM_T vec v_and(vec a, vec b)
-{
-	return _mm_and_si128(a, b);
-}
-
-static inline SGM_T vec v_or(vec a, vec b)
-{
-	return _mm_or_si128(a, b);
-}
-
-static inline SGM_T vec v_xor(vec a, vec b)
-{
-	return _mm_xor_si128(a, b);
-}
-
-/* ~a & b */
-static inline SGM_T vec v_andnot(vec a, vec b)
-{
-	return _mm_andnot_si128(a, b);
-}
-
-static inline SGM_T vec v_adds16(vec a, vec b)
-{
-	return _mm_adds_epi16(a, b);
-}
-
-static inline SGM_T vec v_subs16(vec a, vec b)
-{
-	return _mm_subs_epi16(a, b);
-}
-
-static inline SGM_T vec v_min16(vec a, vec b)
-{
-	return _mm_min_epi16(a, b);
-}
-
-static inline SGM_T vec v_cmpeq16(vec a, vec b)
-{
-	return _mm_cmpeq_epi16(a, b);
-}
-
-static inline SGM_T vec v_cmpgt16(vec a, vec b)
-{
-	return _mm_cmpgt_epi16(a, b);
-}
-
-static inline SGM_T vec v_cmpgt8(vec a, vec b)
-{
-	return _mm_cmpgt_epi8(a, b);
-}
-
-static inline SGM_T vec v_add8(vec a, vec b)
-{
-	return _mm_add_epi8(a, b);
-}
-
-static inline SGM_T vec v_min_u8(vec a, vec b)
-{
-	return _mm_min_epu8(a, b);
-}
-
-static inline SGM_T vec v_subs_u8(vec a, vec b)
-{
-	return _mm_subs_epu8(a, b);
-}
-
-static inline SGM_T vec v_srl1_u8(vec v)
-{
-	return _mm_and_si128(_mm_srli_epi16(v, 1), _mm_set1_epi8(0x7f));
-}
+#include "sgm_simd128.h"
 
 static inline SGM_T vec v_popcnt8(vec v)
 {
@@ -128,11 +36,6 @@ static inline SGM_T vec v_reverse8(vec v)
 	v = _mm_shuffle_epi32(v, 0x1b);
 	v = _mm_shufflehi_epi16(_mm_shufflelo_epi16(v, 0xb1), 0xb1);
 	return _mm_or_si128(_mm_slli_epi16(v, 8), _mm_srli_epi16(v, 8));
-}
-
-static inline SGM_T unsigned v_movemask8(vec v)
-{
-	return (unsigned)_mm_movemask_epi8(v);
 }
 
 /* Values are never negative, so the signed minimum is the minimum. */
