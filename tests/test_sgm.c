@@ -485,6 +485,89 @@ static void test_speckle_filter(void **state)
 	scene_free(&sc);
 }
 
+/* The speckle filter's definition, as a plain flood fill. */
+static void speckle_reference(int16_t *d, int w, int h, int size, int range)
+{
+	size_t n = (size_t)w * (size_t)h;
+	uint8_t *seen = calloc(n, 1);
+	int *stack = malloc(n * sizeof *stack);
+	assert_non_null(seen);
+	assert_non_null(stack);
+	for (int start = 0; start < (int)n; start++) {
+		if (seen[start] || d[start] < 0)
+			continue;
+		int top = 0, cnt = 0;
+		seen[start] = 1;
+		stack[cnt++] = start;
+		while (top < cnt) {
+			int i = stack[top++], x = i % w, y = i / w;
+			int nb[4] = {x > 0 ? i - 1 : -1, x < w - 1 ? i + 1 : -1, y > 0 ? i - w : -1,
+				     y < h - 1 ? i + w : -1};
+			for (int k = 0; k < 4; k++) {
+				int j = nb[k];
+				if (j >= 0 && !seen[j] && d[j] >= 0 && abs(d[j] - d[i]) <= range) {
+					seen[j] = 1;
+					stack[cnt++] = j;
+				}
+			}
+		}
+		if (cnt < size)
+			for (int k = 0; k < cnt; k++)
+				d[stack[k]] = FF_SGM_INVALID;
+	}
+	free(seen);
+	free(stack);
+}
+
+static void test_speckle_random(void **state)
+{
+	(void)state;
+	int w = 90, h = 37;
+	size_t n = (size_t)w * (size_t)h;
+	int16_t *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+	assert_non_null(a);
+	assert_non_null(b);
+	ff_sgm_params p;
+	ff_sgm_params_default(&p);
+	p.max_disparity = 32;
+	uint64_t rs = 77;
+	size_t valid = 0, removed = 0;
+	for (int round = 0; round < 40; round++) {
+		p.speckle_size = 1 + (int)(rng_next(&rs) % 60);
+		p.speckle_range = (int)(rng_next(&rs) % 3);
+		ff_sgm *sgm = make(w, h, &p);
+		/* Blocky levels with noise and holes: regions of every size. */
+		int nlev = 2 + (int)(rng_next(&rs) % 6), block = 1 + (int)(rng_next(&rs) % 6);
+		for (size_t i = 0; i < n; i++) {
+			int x = (int)(i % (size_t)w) / block, y = (int)(i / (size_t)w) / block;
+			uint64_t hsh = (uint64_t)(x * 7919 + y * 104729 + round) * 0x9e3779b97f4a7c15u;
+			int16_t v = (int16_t)((hsh >> 40) % (uint64_t)nlev * 40);
+			v = (int16_t)(v + (int)(rng_next(&rs) % 9) - 4);
+			a[i] = rng_next(&rs) % 10 == 0 || v < 0 ? FF_SGM_INVALID : v;
+		}
+		memcpy(b, a, n * sizeof *a);
+		for (size_t i = 0; i < n; i++)
+			valid += a[i] >= 0;
+		assert_int_equal(ff_sgm_filter_speckles(sgm, a, (size_t)w, NULL), FF_OK);
+		for (size_t i = 0; i < n; i++)
+			removed += b[i] >= 0 && a[i] < 0;
+		speckle_reference(b, w, h, p.speckle_size, p.speckle_range * FF_SGM_DISP_SCALE);
+		assert_memory_equal(a, b, n * sizeof *a);
+		ff_sgm_destroy(sgm);
+	}
+	/* Both outcomes occurred. */
+	print_message("speckles: %zu of %zu valid pixels removed\n", removed, valid);
+	assert_true(removed > valid / 20 && removed < valid * 9 / 10);
+	ff_error err = {0};
+	ff_sgm *sgm = make(w, h, &p);
+	assert_int_equal(ff_sgm_filter_speckles(sgm, a, (size_t)w - 1, &err), FF_ERR_SIZE);
+	assert_int_equal(ff_sgm_filter_speckles(sgm, NULL, (size_t)w, &err), FF_ERR_INVALID);
+	assert_int_equal(ff_sgm_filter_speckles(NULL, a, (size_t)w, &err), FF_ERR_INVALID);
+	ff_sgm_destroy(sgm);
+	free(a);
+	free(b);
+}
+
 static void test_fill_holes(void **state)
 {
 	(void)state;
@@ -905,6 +988,7 @@ int main(void)
 		cmocka_unit_test(test_accuracy_synthetic),
 		cmocka_unit_test(test_lr_check_occlusion),
 		cmocka_unit_test(test_speckle_filter),
+		cmocka_unit_test(test_speckle_random),
 		cmocka_unit_test(test_fill_holes),
 		cmocka_unit_test(test_fill_option_and_stride),
 		cmocka_unit_test(test_float_and_depth),

@@ -57,8 +57,8 @@ static int setup(void **state)
 
 	char *yaml;
 	assert_int_equal(ff_sim_scene_stereo_calib_yaml(fx->scene, &yaml, &err), FF_OK);
-	assert_int_equal(ff_calib_parse_opencv(yaml, strlen(yaml), "sim.yml", NULL, &fx->calib, &err),
-			 FF_OK);
+	assert_int_equal(
+	    ff_calib_parse_opencv(yaml, strlen(yaml), "sim.yml", NULL, &fx->calib, &err), FF_OK);
 	free(yaml);
 	const ff_camera *cam = ff_sim_scene_camera(fx->scene);
 	fx->w = cam->width;
@@ -68,7 +68,8 @@ static int setup(void **state)
 	fx->right = malloc(n);
 	fx->truth = malloc(n * sizeof *fx->truth);
 	assert_true(fx->left && fx->right && fx->truth);
-	assert_int_equal(ff_sim_scene_render_stereo(fx->scene, 5, fx->left, fx->right, &err), FF_OK);
+	assert_int_equal(ff_sim_scene_render_stereo(fx->scene, 5, fx->left, fx->right, &err),
+			 FF_OK);
 	assert_int_equal(ff_sim_scene_render(fx->scene, 5, fx->truth, &err), FF_OK);
 	*state = fx;
 	return 0;

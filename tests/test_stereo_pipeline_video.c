@@ -11,8 +11,9 @@
  *  - `test_stereo_pipeline_video DIR`: writes the fixtures of
  *    tests/cli_stereo.cmake (videos of six frames, a short and a small right
  *    video, a file that is no video, and the pair's calib.yml);
- *  - `test_stereo_pipeline_video --clip DIR SECONDS`: writes the end-to-end
- *    benchmark's input (bench/pipeline): a 1280x800 H.264 stereo clip of a
+ *  - `test_stereo_pipeline_video --clip DIR SECONDS [CRF]`: writes the
+ *    end-to-end benchmark's input (bench/pipeline): a 1280x800 H.264 (CRF
+ *    default 18) stereo clip of a
  *    scene with people crossing a line, its calib.yml, rules.json and
  *    truth.json. The scene is built here rather than taken from the
  *    catalogue because catalogue scenes are 640x400.
@@ -83,14 +84,14 @@ static void enc_free(encoder *e)
 	memset(e, 0, sizeof *e);
 }
 
-/* Opens `file` for grey frames of w x h at fps. h264: libx264 at CRF 18
- * (what a camera recorder would write); otherwise MPEG-4 part 2 at
- * quantiser 2 (built into every FFmpeg). */
-static int enc_open(encoder *e, const char *file, int w, int h, int fps, int h264)
+/* Opens `file` for grey frames of w x h at fps. crf > 0: libx264 at that
+ * constant rate factor (what a camera recorder would write); otherwise
+ * MPEG-4 part 2 at quantiser 2 (built into every FFmpeg). */
+static int enc_open(encoder *e, const char *file, int w, int h, int fps, int crf)
 {
 	memset(e, 0, sizeof *e);
-	const AVCodec *codec = h264 ? avcodec_find_encoder_by_name("libx264")
-				    : avcodec_find_encoder(AV_CODEC_ID_MPEG4);
+	const AVCodec *codec = crf > 0 ? avcodec_find_encoder_by_name("libx264")
+				       : avcodec_find_encoder(AV_CODEC_ID_MPEG4);
 	if (!codec || avformat_alloc_output_context2(&e->oc, NULL, NULL, file) < 0)
 		return -1;
 	e->st = avformat_new_stream(e->oc, NULL);
@@ -107,9 +108,9 @@ static int enc_open(encoder *e, const char *file, int w, int h, int fps, int h26
 	e->c->gop_size = fps;
 	e->c->max_b_frames = 0;
 	e->c->thread_count = 1;
-	if (h264) {
+	if (crf > 0) {
 		av_opt_set(e->c->priv_data, "preset", "fast", 0);
-		av_opt_set(e->c->priv_data, "crf", "18", 0);
+		av_opt_set_int(e->c->priv_data, "crf", crf, 0);
 	} else {
 		e->c->flags |= AV_CODEC_FLAG_QSCALE;
 		e->c->global_quality = FF_QP2LAMBDA * 2;
@@ -176,7 +177,8 @@ static ff_status crossing_scene(int w, int h, double seconds, ff_sim_scene **out
 		ff_sim_person p;
 		ff_sim_person_default(&p, 1.6 + 0.07 * (i % 4));
 		double dir = i % 2 ? -1 : 1, y = 0.4 * ((i % 3) - 1);
-		ff_sim_key keys[2] = {{1.0 + 3.0 * i, -2.5 * dir, y}, {6.0 + 3.0 * i, 2.5 * dir, y}};
+		ff_sim_key keys[2] = {{1.0 + 3.0 * i, -2.5 * dir, y},
+				      {6.0 + 3.0 * i, 2.5 * dir, y}};
 		if (ff_sim_scene_add_person(*out, &p, keys, 2, err) < 0)
 			return err ? err->code : FF_ERR_INVALID;
 	}
@@ -290,7 +292,7 @@ static ff_status write_fixtures(const char *dir, ff_error *err)
 }
 
 /* The benchmark clip: 1280x800 H.264 at 15 fps. */
-static ff_status write_clip(const char *dir, double seconds, ff_error *err)
+static ff_status write_clip(const char *dir, double seconds, int crf, ff_error *err)
 {
 	char p[2][512];
 	ff_sim_scene *s;
@@ -300,8 +302,8 @@ static ff_status write_clip(const char *dir, double seconds, ff_error *err)
 	if (st)
 		return st;
 	encoder e[2];
-	int bad = enc_open(&e[0], join(p[0], 512, dir, "left.mp4"), 1280, 800, 15, 1) |
-		  enc_open(&e[1], join(p[1], 512, dir, "right.mp4"), 1280, 800, 15, 1);
+	int bad = enc_open(&e[0], join(p[0], 512, dir, "left.mp4"), 1280, 800, 15, crf) |
+		  enc_open(&e[1], join(p[1], 512, dir, "right.mp4"), 1280, 800, 15, crf);
 	if (bad)
 		st = ff_error_set(err, FF_ERR_IO, "%s: cannot open the H.264 encoders", dir);
 	else
@@ -428,16 +430,17 @@ static void test_video_errors(void **state)
 	(void)state;
 	ff_error err = {0};
 	ff_stereo_stream *s = NULL;
-	assert_int_equal(ff_stereo_stream_open(fixture("left.mp4"), fixture("right_small.mp4"), &s,
-					       &err),
-			 FF_ERR_SIZE);
+	assert_int_equal(
+	    ff_stereo_stream_open(fixture("left.mp4"), fixture("right_small.mp4"), &s, &err),
+	    FF_ERR_SIZE);
 	assert_non_null(strstr(err.msg, "right_small.mp4"));
 	assert_int_not_equal(
 	    ff_stereo_stream_open(fixture("garbage.mp4"), fixture("right.mp4"), &s, &err), FF_OK);
 	assert_non_null(strstr(err.msg, "garbage.mp4"));
 
 	assert_int_equal(
-	    ff_stereo_stream_open(fixture("left.mp4"), fixture("right_short.mp4"), &s, &err), FF_OK);
+	    ff_stereo_stream_open(fixture("left.mp4"), fixture("right_short.mp4"), &s, &err),
+	    FF_OK);
 	uint8_t *l = malloc(640 * 400), *r = malloc(640 * 400);
 	assert_true(l && r);
 	double t;
@@ -456,15 +459,21 @@ static void test_video_errors(void **state)
 int main(int argc, char **argv)
 {
 	ff_error err = {0};
-	if (argc == 2 || (argc == 4 && !strcmp(argv[1], "--clip"))) {
+	av_log_set_level(AV_LOG_ERROR);
+	if (argc == 2 || ((argc == 4 || argc == 5) && !strcmp(argv[1], "--clip"))) {
+		int crf = argc == 5 ? atoi(argv[4]) : 18;
+		if (argc > 2 && (crf < 1 || crf > 51)) {
+			fprintf(stderr, "%s: CRF must be 1..51\n", argv[0]);
+			return 2;
+		}
 		ff_status st = argc == 2 ? write_fixtures(argv[1], &err)
-					 : write_clip(argv[2], atof(argv[3]), &err);
+					 : write_clip(argv[2], atof(argv[3]), crf, &err);
 		if (st)
 			fprintf(stderr, "%s: %s\n", argv[0], err.msg);
 		return st ? 1 : 0;
 	}
 	if (argc != 1) {
-		fprintf(stderr, "usage: %s [DIR | --clip DIR SECONDS]\n", argv[0]);
+		fprintf(stderr, "usage: %s [DIR | --clip DIR SECONDS [CRF]]\n", argv[0]);
 		return 2;
 	}
 	/* The error tests feed FFmpeg a file that is no video on purpose. */

@@ -6,10 +6,10 @@
  *  1. census transform of both images (window census_width x census_height,
  *     one bit per neighbour: neighbour darker than the centre); the matching
  *     cost of left pixel x at disparity d is the Hamming distance between the
- *     census codes of left x and right x - d. Census only compares pixels
+ *     census codes of left x and right x - d, plus a small, capped
+ *     absolute intensity difference (ad_cap). Census only compares pixels
  *     with their neighbours, so gain and offset differences between the two
- *     cameras do not change the cost;
- *     A small absolute-difference term is added (ad_cap);
+ *     cameras do not change it;
  *  2. aggregation along 5 paths in one top-down sweep (left, right, top,
  *     top-left, top-right) or along 8 paths in two sweeps (adding bottom,
  *     bottom-left, bottom-right) with penalties P1 (disparity change of one)
@@ -27,9 +27,10 @@
  *
  * The scalar code is the reference: the SSE2, SSE4.1, AVX2 and AVX-512BW
  * code paths, chosen at run time from what the CPU supports, compute
- * bit-identical results (the tests check it). A handle allocates all of its memory in
- * ff_sgm_create; ff_sgm_compute allocates nothing. A handle is not safe to
- * use from two threads at once; distinct handles are independent.
+ * bit-identical results (the tests check it). A handle allocates all of its
+ * memory in ff_sgm_create; ff_sgm_compute allocates nothing. A handle is
+ * not safe to use from two threads at once; distinct handles are
+ * independent.
  */
 #ifndef FOOTFALL_SGM_H
 #define FOOTFALL_SGM_H
@@ -65,17 +66,18 @@ typedef enum ff_sgm_simd {
 } ff_sgm_simd;
 
 typedef enum ff_sgm_subpixel {
-	FF_SGM_SUBPIXEL_NONE = 0,    /* integer disparities */
-	FF_SGM_SUBPIXEL_PARABOLA,    /* vertex of the parabola through d-1, d, d+1 */
-	FF_SGM_SUBPIXEL_EQUIANGULAR  /* symmetric V through the three costs */
+	FF_SGM_SUBPIXEL_NONE = 0,   /* integer disparities */
+	FF_SGM_SUBPIXEL_PARABOLA,   /* vertex of the parabola through d-1, d, d+1 */
+	FF_SGM_SUBPIXEL_EQUIANGULAR /* symmetric V through the three costs */
 } ff_sgm_subpixel;
 
 /*
  * The defaults were chosen on the Middlebury pairs of bench/stereo (see
- * docs/benchmarks.md): 5 paths are as accurate as 8 once holes are filled
- * and run in one sweep, the intensity term and the adaptive P2 each lower
- * the error measurably, and a small uniqueness margin is enough because the
- * left-right check already removes most ambiguous matches.
+ * docs/benchmarks.md): 5 paths come within half a point of bad-2.0 of 8 paths
+ * once holes are filled and take 60 % of the time, the intensity term and
+ * the adaptive P2 each lower the error measurably, and a small uniqueness
+ * margin is enough because the left-right check already removes most
+ * ambiguous matches.
  */
 typedef struct ff_sgm_params {
 	/* Disparities 0 .. max_disparity-1 are searched (OpenCV's
@@ -159,9 +161,8 @@ bool ff_sgm_simd_supported(ff_sgm_simd simd);
 /* Matches one rectified 8-bit greyscale pair. Strides are in elements
  * (bytes for the images, int16 values for disp) and at least width. disp
  * receives the left image's disparity in 1/16 pixel or FF_SGM_INVALID. */
-ff_status ff_sgm_compute(ff_sgm *sgm, const uint8_t *left, size_t left_stride,
-			 const uint8_t *right, size_t right_stride, int16_t *disp,
-			 size_t disp_stride, ff_error *err);
+ff_status ff_sgm_compute(ff_sgm *sgm, const uint8_t *left, size_t left_stride, const uint8_t *right,
+			 size_t right_stride, int16_t *disp, size_t disp_stride, ff_error *err);
 
 /* The right image's integer disparities of the last ff_sgm_compute (right
  * pixel x matches left x + d): the lowest aggregated cost along each right
@@ -190,6 +191,11 @@ ff_status ff_sgm_depth_u16(const int16_t *disp, size_t disp_stride, int width, i
 			   double focal_px, double baseline_m, double depth_scale, uint16_t *depth,
 			   size_t depth_stride, ff_error *err);
 
+/* Applies the matcher's speckle filter (speckle_size, speckle_range) in
+ * place to a disparity image of the matcher's size, as ff_sgm_compute does
+ * before filling holes; uses the matcher's work space, allocates nothing. */
+ff_status ff_sgm_filter_speckles(ff_sgm *sgm, int16_t *disp, size_t disp_stride, ff_error *err);
+
 /* Fills holes of a disparity image in place as the fill_holes option does
  * (exposed for callers that keep the matcher's holes and fill a copy). */
 void ff_sgm_fill_holes(int16_t *disp, size_t disp_stride, int width, int height, int max_run);
@@ -207,7 +213,8 @@ ff_status ff_pfm_read(const char *path, float **data, int *width, int *height, f
 
 /* Reads an 8-bit greyscale or colour PNG (palette, alpha and 16-bit input
  * are converted) as malloc'ed 8-bit grey, rows top to bottom, stride =
- * width. Colour becomes grey as (77 R + 150 G + 29 B + 128) >> 8. */
+ * width. Colour becomes grey with the BT.601 weights in 14-bit fixed
+ * point, (4899 R + 9617 G + 1868 B + 8192) >> 14, as OpenCV's BGR2GRAY. */
 ff_status ff_grey_png_read(const char *path, uint8_t **pixels, int *width, int *height,
 			   ff_error *err);
 

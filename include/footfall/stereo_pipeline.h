@@ -45,8 +45,8 @@ typedef struct ff_stereo_pipeline ff_stereo_pipeline;
  * rectified side by side; FF_ERR_INVALID for bad options (the message names
  * the field). opt may be NULL (defaults). */
 ff_status ff_stereo_pipeline_create(const ff_stereo_calib *calib,
-				    const ff_stereo_pipeline_options *opt,
-				    ff_stereo_pipeline **out, ff_error *err);
+				    const ff_stereo_pipeline_options *opt, ff_stereo_pipeline **out,
+				    ff_error *err);
 void ff_stereo_pipeline_destroy(ff_stereo_pipeline *p);
 
 /* Size of the raw frames process expects (the calibration's). */
@@ -65,15 +65,13 @@ int ff_stereo_pipeline_max_disparity(const ff_stereo_pipeline *p);
 /* One raw pair (input size, 8-bit grey, rows packed) to one depth frame
  * (output size, rows packed, millimetres, 0 = no data). */
 ff_status ff_stereo_pipeline_process(ff_stereo_pipeline *p, const uint8_t *left_raw,
-				     const uint8_t *right_raw, uint16_t *depth_out,
-				     ff_error *err);
+				     const uint8_t *right_raw, uint16_t *depth_out, ff_error *err);
 
 /* Intermediate images of the last process call, valid until the next call
  * or destroy (output size, rows packed): the rectified left or right image
  * and the left disparity in 1/16 pixel (FF_SGM_INVALID where none). For
  * tests, diagnostics and live views. */
-const uint8_t *ff_stereo_pipeline_rectified_image(const ff_stereo_pipeline *p,
-						  ff_stereo_side side);
+const uint8_t *ff_stereo_pipeline_rectified_image(const ff_stereo_pipeline *p, ff_stereo_side side);
 const int16_t *ff_stereo_pipeline_disparity(const ff_stereo_pipeline *p);
 
 /* Wall-clock seconds spent per stage over all process calls so far. */

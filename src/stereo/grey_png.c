@@ -26,7 +26,7 @@ typedef struct png_job {
 	png_structp png;
 	png_infop info;
 	uint8_t *pixels;
-	uint8_t *rgb;     /* the decoded rows, 1 or 3 bytes per pixel */
+	uint8_t *rgb; /* the decoded rows, 1 or 3 bytes per pixel */
 	png_bytep *rows;
 	char msg[200];
 } png_job;
@@ -105,8 +105,9 @@ static ff_status decode(png_job *job, int *width, int *height)
 			continue;
 		}
 		for (png_uint_32 x = 0; x < w; x++, in += 3)
-			out[x] = (uint8_t)((4899u * in[0] + 9617u * in[1] + 1868u * in[2] + 8192u) >>
-					   14);
+			out[x] =
+			    (uint8_t)((4899u * in[0] + 9617u * in[1] + 1868u * in[2] + 8192u) >>
+				      14);
 	}
 	png_read_end(job->png, NULL);
 	*width = (int)w;

@@ -109,7 +109,8 @@ ff_status ff_pfm_read(const char *path, float **data, int *width, int *height, f
 	int w, h;
 	if (read_token(f, tok, sizeof tok) || strcmp(tok, "Pf")) {
 		fclose(f);
-		return ff_error_set(err, FF_ERR_FORMAT, "%s: not a greyscale PFM (no \"Pf\")", path);
+		return ff_error_set(err, FF_ERR_FORMAT, "%s: not a greyscale PFM (no \"Pf\")",
+				    path);
 	}
 	if (read_token(f, tok, sizeof tok) || parse_int(tok, &w) ||
 	    read_token(f, tok, sizeof tok) || parse_int(tok, &h)) {

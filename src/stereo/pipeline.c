@@ -86,16 +86,16 @@ static ff_status build_lut(ff_stereo_pipeline *p, ff_error *err)
 	for (int i = 0; i < LUT_SIZE / 2; i++)
 		values[i] = (int16_t)i;
 	memset(p->lut + LUT_SIZE / 2, 0, sizeof *p->lut * (LUT_SIZE / 2));
-	ff_status st = ff_sgm_depth_u16(values, LUT_SIZE / 2, LUT_SIZE / 2, 1, p->geo.f,
-					p->geo.baseline_m, p->cam.depth_scale, p->lut, LUT_SIZE / 2,
-					err);
+	ff_status st =
+	    ff_sgm_depth_u16(values, LUT_SIZE / 2, LUT_SIZE / 2, 1, p->geo.f, p->geo.baseline_m,
+			     p->cam.depth_scale, p->lut, LUT_SIZE / 2, err);
 	free(values);
 	return st;
 }
 
 ff_status ff_stereo_pipeline_create(const ff_stereo_calib *calib,
-				    const ff_stereo_pipeline_options *opt,
-				    ff_stereo_pipeline **out, ff_error *err)
+				    const ff_stereo_pipeline_options *opt, ff_stereo_pipeline **out,
+				    ff_error *err)
 {
 	if (!calib || !out)
 		return ff_error_set(err, FF_ERR_INVALID, "pipeline: NULL %s",
@@ -182,7 +182,9 @@ ff_status ff_stereo_pipeline_process(ff_stereo_pipeline *p, const uint8_t *left_
 {
 	if (!left_raw || !right_raw || !depth_out)
 		return ff_error_set(err, FF_ERR_INVALID, "pipeline: NULL %s",
-				    !left_raw ? "left image" : !right_raw ? "right image" : "depth");
+				    !left_raw	 ? "left image"
+				    : !right_raw ? "right image"
+						 : "depth");
 	double t0 = now_s();
 	ff_rectifier_remap(p->rect, FF_STEREO_LEFT, left_raw, p->left);
 	ff_rectifier_remap(p->rect, FF_STEREO_RIGHT, right_raw, p->right);
@@ -203,8 +205,7 @@ ff_status ff_stereo_pipeline_process(ff_stereo_pipeline *p, const uint8_t *left_
 	return FF_OK;
 }
 
-const uint8_t *ff_stereo_pipeline_rectified_image(const ff_stereo_pipeline *p,
-						  ff_stereo_side side)
+const uint8_t *ff_stereo_pipeline_rectified_image(const ff_stereo_pipeline *p, ff_stereo_side side)
 {
 	return side == FF_STEREO_RIGHT ? p->right : p->left;
 }

@@ -46,6 +46,13 @@
 #define SGM_STRIP_MARGIN 32
 #define SGM_ALIGN 64
 
+/* A run of connected valid pixels [x0, x1) of one row, a union-find node;
+ * size counts the pixels of the whole region at its root. */
+typedef struct sgm_run {
+	int32_t parent, size;
+	int16_t x0, x1;
+} sgm_run;
+
 typedef struct sgm_worker {
 	struct ff_sgm *sgm;
 	int y0, y1; /* output rows [y0, y1) */
@@ -54,7 +61,7 @@ typedef struct sgm_worker {
 	int16_t *path[2][3];
 	int16_t *pmin[2][3];
 	int16_t *sum[2];
-	int16_t *vol; /* 8 paths: (y1 - y0) rows of sums */
+	int16_t *vol;	      /* 8 paths: (y1 - y0) rows of sums */
 	uint8_t *lrow, *rrow; /* grey rows for the intensity term, rrow reversed */
 	uint16_t *best;
 	int16_t *minimum, *disp16, *second, *scratch;
@@ -73,9 +80,10 @@ struct ff_sgm {
 	int8_t *limg, *rimg;
 	size_t istride;
 	int16_t *rdisp;
-	/* Speckle filter work space. */
-	uint8_t *seen;
-	uint32_t *stack;
+	/* Speckle filter work space: up to one run per pixel, and each row's
+	 * first run. */
+	sgm_run *runs;
+	int32_t *row_first;
 	/* This frame's output. */
 	int16_t *disp;
 	size_t dstride;
@@ -121,7 +129,8 @@ ff_status ff_sgm_params_validate(const ff_sgm_params *p, ff_error *err)
 				    p->max_disparity, FF_SGM_MAX_DISPARITY);
 	if (p->max_disparity % 16)
 		return ff_error_set(err, FF_ERR_INVALID,
-				    "sgm.max_disparity: %d is not a multiple of 16", p->max_disparity);
+				    "sgm.max_disparity: %d is not a multiple of 16",
+				    p->max_disparity);
 	if (p->census_width < 1 || p->census_height < 1 || !(p->census_width & 1) ||
 	    !(p->census_height & 1) || p->census_width > 2 * SGM_PAD + 1 ||
 	    p->census_height > 2 * SGM_PAD + 1)
@@ -153,8 +162,7 @@ ff_status ff_sgm_params_validate(const ff_sgm_params *p, ff_error *err)
 	if (p->lr_max_diff < -1 || p->lr_max_diff > FF_SGM_MAX_DISPARITY)
 		return ff_error_set(err, FF_ERR_INVALID, "sgm.lr_max_diff: %d is outside -1..%d",
 				    p->lr_max_diff, FF_SGM_MAX_DISPARITY);
-	if (p->speckle_size < 0 || p->speckle_range < 0 ||
-	    p->speckle_range > FF_SGM_MAX_DISPARITY)
+	if (p->speckle_size < 0 || p->speckle_range < 0 || p->speckle_range > FF_SGM_MAX_DISPARITY)
 		return ff_error_set(err, FF_ERR_INVALID,
 				    "sgm.speckle_size/range: %d/%d, need size >= 0 and range 0..%d",
 				    p->speckle_size, p->speckle_range, FF_SGM_MAX_DISPARITY);
@@ -286,13 +294,13 @@ static int worker_alloc(ff_sgm *s, sgm_worker *wk)
 	wk->disp16 = alloc_aligned(w * sizeof(int16_t));
 	wk->second = alloc_aligned(w * sizeof(int16_t));
 	wk->scratch = alloc_aligned(2 * (w + nd) * sizeof(int16_t));
-	if (!wk->lplanes || !wk->rplanes || !wk->lrow || !wk->rrow ||
-	    !wk->best || !wk->minimum || !wk->disp16 || !wk->second || !wk->scratch)
+	if (!wk->lplanes || !wk->rplanes || !wk->lrow || !wk->rrow || !wk->best || !wk->minimum ||
+	    !wk->disp16 || !wk->second || !wk->scratch)
 		return -1;
 	for (int i = 0; i < 2; i++)
 		for (int k = 0; k < 3; k++) {
-			wk->path[i][k] = alloc_aligned(
-				((w + 2) * nd + 2 * SGM_PATH_MARGIN) * sizeof(int16_t));
+			wk->path[i][k] =
+			    alloc_aligned(((w + 2) * nd + 2 * SGM_PATH_MARGIN) * sizeof(int16_t));
 			wk->pmin[i][k] = alloc_aligned((w + 2) * sizeof(int16_t));
 			if (!wk->path[i][k] || !wk->pmin[i][k])
 				return -1;
@@ -322,17 +330,17 @@ static void row_costs(ff_sgm *s, sgm_worker *wk, int y, int slot)
 			wk->rrow[w - 1 - x] = (uint8_t)(r[x] ^ 0x80);
 		}
 	sgm_cost_args a = {
-		.lplanes = wk->lplanes,
-		.rplanes = wk->rplanes,
-		.plane_stride = s->plane_stride,
-		.nplanes = s->nplanes,
-		.lrow = wk->lrow,
-		.rrow = wk->rrow,
-		.ad_cap = s->p.ad_cap,
-		.max_cost = s->nbits + s->p.ad_cap,
-		.width = w,
-		.ndisp = s->p.max_disparity,
-		.cost = wk->cost[slot],
+	    .lplanes = wk->lplanes,
+	    .rplanes = wk->rplanes,
+	    .plane_stride = s->plane_stride,
+	    .nplanes = s->nplanes,
+	    .lrow = wk->lrow,
+	    .rrow = wk->rrow,
+	    .ad_cap = s->p.ad_cap,
+	    .max_cost = s->nbits + s->p.ad_cap,
+	    .width = w,
+	    .ndisp = s->p.max_disparity,
+	    .cost = wk->cost[slot],
 	};
 	s->k->cost(&a);
 }
@@ -351,8 +359,7 @@ static void paths_reset(ff_sgm *s, sgm_worker *wk)
 /* Arguments of the aggregation kernels for row y, whose costs are in cost
  * row r; ydir is the sweep's direction (+1 top-down, -1 bottom-up), flip
  * picks the path row buffers. */
-static void agg_setup(ff_sgm *s, sgm_worker *wk, sgm_agg_args *a, int y, int r, int ydir,
-		      int flip)
+static void agg_setup(ff_sgm *s, sgm_worker *wk, sgm_agg_args *a, int y, int r, int ydir, int flip)
 {
 	memset(a, 0, sizeof *a);
 	a->cost = wk->cost[r];
@@ -466,7 +473,8 @@ static void sweep_down(ff_sgm *s, sgm_worker *wk, int from)
 			int yy = y + r, out = yy >= wk->y0;
 			agg_setup(s, wk, &a, yy, r, +1, flip);
 			a.sum_in = wk->sum[r];
-			a.sum_out = eight && out ? wk->vol + (size_t)(yy - wk->y0) * row : wk->sum[r];
+			a.sum_out =
+			    eight && out ? wk->vol + (size_t)(yy - wk->y0) * row : wk->sum[r];
 			if (!eight && out)
 				wta_setup(s, wk, &a, yy);
 			s->k->vertical(&a);
@@ -612,8 +620,8 @@ void ff_sgm_destroy(ff_sgm *sgm)
 	free(sgm->limg);
 	free(sgm->rimg);
 	free(sgm->rdisp);
-	free(sgm->seen);
-	free(sgm->stack);
+	free(sgm->runs);
+	free(sgm->row_first);
 	free(sgm);
 }
 
@@ -671,16 +679,16 @@ ff_status ff_sgm_create(int width, int height, const ff_sgm_params *params, ff_s
 	s->limg = alloc_aligned(padded);
 	s->rimg = alloc_aligned(padded);
 	s->rdisp = alloc_aligned(px * sizeof *s->rdisp);
-	s->seen = alloc_aligned(px);
-	s->stack = alloc_aligned(px * sizeof *s->stack);
-	int bad = !s->limg || !s->rimg || !s->rdisp || !s->seen || !s->stack;
+	s->runs = alloc_aligned(px * sizeof *s->runs);
+	s->row_first = alloc_aligned(((size_t)height + 1) * sizeof *s->row_first);
+	int bad = !s->limg || !s->rimg || !s->rdisp || !s->runs || !s->row_first;
 	for (int i = 0; i < n && !bad; i++)
 		bad = worker_alloc(s, &s->workers[i]) != 0;
 	if (bad) {
 		ff_sgm_destroy(s);
 		return ff_error_set(err, FF_ERR_NOMEM,
-				    "sgm: out of memory for %dx%d images with %d disparities", width,
-				    height, params->max_disparity);
+				    "sgm: out of memory for %dx%d images with %d disparities",
+				    width, height, params->max_disparity);
 	}
 	st = start_workers(s, err);
 	if (st) {
@@ -710,61 +718,89 @@ static void pad_image(const ff_sgm *s, const uint8_t *src, size_t stride, int8_t
 }
 
 /*
- * Speckle filter: 4-connected flood fill over valid pixels whose neighbours
+ * Speckle filter: 4-connected regions of valid pixels whose neighbours
  * differ by at most `range` (fixed point); regions under `size` pixels are
- * invalidated. The stack holds exactly the region's pixels (packed y << 16 |
- * x) once the fill ends, so it doubles as the list to invalidate.
+ * invalidated. Each row is cut into runs (neighbours along the row
+ * connected); runs of consecutive rows that touch through a connected pair
+ * of pixels are joined with union-find (by size, path halving). Almost every
+ * pixel costs one comparison with its left and one with its upper
+ * neighbour, and the scan is sequential, which beats a flood fill.
  */
+static int32_t run_root(sgm_run *runs, int32_t i)
+{
+	while (runs[i].parent != i) {
+		runs[i].parent = runs[runs[i].parent].parent;
+		i = runs[i].parent;
+	}
+	return i;
+}
+
 static void speckle_filter(ff_sgm *s, int16_t *disp, size_t stride, int size, int range)
 {
 	int w = s->w, h = s->h;
-	uint8_t *seen = s->seen;
-	uint32_t *stack = s->stack;
+	sgm_run *runs = s->runs;
+	int32_t *first = s->row_first, n = 0;
 
-	memset(seen, 0, (size_t)w * (size_t)h);
-	for (int y = 0; y < h; y++)
-		for (int x = 0; x < w; x++) {
-			if (seen[(size_t)y * (size_t)w + (size_t)x] ||
-			    disp[(size_t)y * stride + (size_t)x] < 0)
+	for (int y = 0; y < h; y++) {
+		const int16_t *row = disp + (size_t)y * stride;
+		first[y] = n;
+		for (int x = 0; x < w;) {
+			if (row[x] < 0) {
+				x++;
 				continue;
-			size_t n = 0, top = 0;
-			seen[(size_t)y * (size_t)w + (size_t)x] = 1;
-			stack[n++] = (uint32_t)y << 16 | (uint32_t)x;
-			while (top < n) {
-				int px = (int)(stack[top] & 0xffff), py = (int)(stack[top] >> 16);
-				const int16_t *row = disp + (size_t)py * stride;
-				uint8_t *srow = seen + (size_t)py * (size_t)w;
-				int v = row[px];
-				top++;
-#define SPECKLE_VISIT(cond, nx, ny, ptr, sptr)                                           \
-	do {                                                                                     \
-		if ((cond) && !*(sptr) && *(ptr) >= 0 && abs(*(ptr) - v) <= range) {         \
-			*(sptr) = 1;                                                             \
-			stack[n++] = (uint32_t)(ny) << 16 | (uint32_t)(nx);                      \
-		}                                                                                \
-	} while (0)
-				SPECKLE_VISIT(px > 0, px - 1, py, row + px - 1, srow + px - 1);
-				SPECKLE_VISIT(px < w - 1, px + 1, py, row + px + 1, srow + px + 1);
-				SPECKLE_VISIT(py > 0, px, py - 1, row - stride + px, srow - w + px);
-				SPECKLE_VISIT(py < h - 1, px, py + 1, row + stride + px, srow + w + px);
-#undef SPECKLE_VISIT
 			}
-			if (n >= (size_t)size)
-				continue;
-			for (size_t k = 0; k < n; k++)
-				disp[(size_t)(stack[k] >> 16) * stride + (stack[k] & 0xffff)] =
-					FF_SGM_INVALID;
+			int x0 = x++;
+			while (x < w && row[x] >= 0 && abs(row[x] - row[x - 1]) <= range)
+				x++;
+			runs[n] = (sgm_run){
+			    .parent = n, .size = x - x0, .x0 = (int16_t)x0, .x1 = (int16_t)x};
+			n++;
 		}
+	}
+	first[h] = n;
+	for (int y = 1; y < h; y++) {
+		const int16_t *row = disp + (size_t)y * stride, *up = row - stride;
+		int32_t i = first[y - 1], j = first[y];
+		while (i < first[y] && j < first[y + 1]) {
+			int lo = runs[i].x0 > runs[j].x0 ? runs[i].x0 : runs[j].x0;
+			int hi = runs[i].x1 < runs[j].x1 ? runs[i].x1 : runs[j].x1;
+			int32_t ri = lo < hi ? run_root(runs, i) : 0,
+				rj = lo < hi ? run_root(runs, j) : 0;
+			for (int x = lo; x < hi && ri != rj; x++)
+				if (abs(row[x] - up[x]) <= range) {
+					if (runs[ri].size < runs[rj].size) {
+						int32_t t = ri;
+						ri = rj;
+						rj = t;
+					}
+					runs[rj].parent = ri;
+					runs[ri].size += runs[rj].size;
+					rj = ri;
+				}
+			if (runs[i].x1 < runs[j].x1)
+				i++;
+			else
+				j++;
+		}
+	}
+	for (int y = 0; y < h; y++) {
+		int16_t *row = disp + (size_t)y * stride;
+		for (int32_t i = first[y]; i < first[y + 1]; i++)
+			if (runs[run_root(runs, i)].size < size)
+				for (int x = runs[i].x0; x < runs[i].x1; x++)
+					row[x] = FF_SGM_INVALID;
+	}
 }
 
-ff_status ff_sgm_compute(ff_sgm *sgm, const uint8_t *left, size_t left_stride,
-			 const uint8_t *right, size_t right_stride, int16_t *disp,
-			 size_t disp_stride, ff_error *err)
+ff_status ff_sgm_compute(ff_sgm *sgm, const uint8_t *left, size_t left_stride, const uint8_t *right,
+			 size_t right_stride, int16_t *disp, size_t disp_stride, ff_error *err)
 {
 	if (!sgm || !left || !right || !disp)
 		return ff_error_set(err, FF_ERR_INVALID, "sgm: NULL %s",
-				    !sgm ? "matcher" : !left ? "left image" : !right ? "right image"
-										: "output");
+				    !sgm     ? "matcher"
+				    : !left  ? "left image"
+				    : !right ? "right image"
+					     : "output");
 	size_t w = (size_t)sgm->w;
 	if (left_stride < w || right_stride < w || disp_stride < w)
 		return ff_error_set(err, FF_ERR_SIZE,
@@ -780,6 +816,21 @@ ff_status ff_sgm_compute(ff_sgm *sgm, const uint8_t *left, size_t left_stride,
 			       sgm->p.speckle_range * FF_SGM_DISP_SCALE);
 	if (sgm->p.fill_holes)
 		ff_sgm_fill_holes(disp, disp_stride, sgm->w, sgm->h, sgm->p.fill_max_run);
+	return FF_OK;
+}
+
+ff_status ff_sgm_filter_speckles(ff_sgm *sgm, int16_t *disp, size_t disp_stride, ff_error *err)
+{
+	if (!sgm || !disp)
+		return ff_error_set(err, FF_ERR_INVALID, "sgm speckles: NULL %s",
+				    !sgm ? "matcher" : "disparity");
+	if (disp_stride < (size_t)sgm->w)
+		return ff_error_set(err, FF_ERR_SIZE,
+				    "sgm speckles: stride %zu is below the width %d", disp_stride,
+				    sgm->w);
+	if (sgm->p.speckle_size > 0)
+		speckle_filter(sgm, disp, disp_stride, sgm->p.speckle_size,
+			       sgm->p.speckle_range * FF_SGM_DISP_SCALE);
 	return FF_OK;
 }
 
@@ -821,8 +872,8 @@ void ff_sgm_to_float(const int16_t *disp, size_t disp_stride, int width, int hei
 {
 	for (int y = 0; y < height; y++)
 		for (int x = 0; x < width; x++)
-			out[(size_t)y * out_stride + (size_t)x] =
-				ff_sgm_disp_to_float(disp[(size_t)y * disp_stride + (size_t)x], invalid);
+			out[(size_t)y * out_stride + (size_t)x] = ff_sgm_disp_to_float(
+			    disp[(size_t)y * disp_stride + (size_t)x], invalid);
 }
 
 ff_status ff_sgm_depth_u16(const int16_t *disp, size_t disp_stride, int width, int height,
@@ -832,10 +883,9 @@ ff_status ff_sgm_depth_u16(const int16_t *disp, size_t disp_stride, int width, i
 	if (!disp || !depth)
 		return ff_error_set(err, FF_ERR_INVALID, "sgm depth: NULL %s",
 				    !disp ? "disparity" : "depth");
-	if (width < 1 || height < 1 || disp_stride < (size_t)width ||
-	    depth_stride < (size_t)width)
-		return ff_error_set(err, FF_ERR_SIZE, "sgm depth: bad size %dx%d or stride",
-				    width, height);
+	if (width < 1 || height < 1 || disp_stride < (size_t)width || depth_stride < (size_t)width)
+		return ff_error_set(err, FF_ERR_SIZE, "sgm depth: bad size %dx%d or stride", width,
+				    height);
 	if (!(focal_px > 0) || !(baseline_m > 0) || !(depth_scale > 0) || !isfinite(focal_px) ||
 	    !isfinite(baseline_m) || !isfinite(depth_scale))
 		return ff_error_set(err, FF_ERR_INVALID,

@@ -122,12 +122,12 @@ static inline SGM_T vec v_srl1_u8(vec v)
 
 static inline SGM_T vec v_popcnt8(vec v)
 {
-	const vec lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1,
-					 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+	const vec lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2,
+					 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
 	const vec low = _mm256_set1_epi8(0x0f);
 	return _mm256_add_epi8(
-		_mm256_shuffle_epi8(lut, _mm256_and_si256(v, low)),
-		_mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(v, 4), low)));
+	    _mm256_shuffle_epi8(lut, _mm256_and_si256(v, low)),
+	    _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(v, 4), low)));
 }
 
 static inline SGM_T vec v_reverse8(vec v)

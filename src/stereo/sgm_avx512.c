@@ -124,20 +124,19 @@ static inline SGM_T vec v_srl1_u8(vec v)
 
 static inline SGM_T vec v_popcnt8(vec v)
 {
-	const vec lut = _mm512_broadcast_i32x4(
-		_mm_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4));
+	const vec lut =
+	    _mm512_broadcast_i32x4(_mm_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4));
 	const vec low = _mm512_set1_epi8(0x0f);
 	return _mm512_add_epi8(
-		_mm512_shuffle_epi8(lut, _mm512_and_si512(v, low)),
-		_mm512_shuffle_epi8(lut, _mm512_and_si512(_mm512_srli_epi16(v, 4), low)));
+	    _mm512_shuffle_epi8(lut, _mm512_and_si512(v, low)),
+	    _mm512_shuffle_epi8(lut, _mm512_and_si512(_mm512_srli_epi16(v, 4), low)));
 }
 
 static inline SGM_T vec v_reverse8(vec v)
 {
 	const vec rev = _mm512_broadcast_i32x4(
-		_mm_setr_epi8(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0));
-	return _mm512_shuffle_i64x2(_mm512_shuffle_epi8(v, rev), _mm512_shuffle_epi8(v, rev),
-				    0x1b);
+	    _mm_setr_epi8(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0));
+	return _mm512_shuffle_i64x2(_mm512_shuffle_epi8(v, rev), _mm512_shuffle_epi8(v, rev), 0x1b);
 }
 
 static inline SGM_T uint64_t v_movemask8(vec v)
@@ -162,17 +161,15 @@ static inline SGM_T vec v_load_u8_as16(const uint8_t *p)
  * second. */
 static inline SGM_T vec v_prev_lane16(vec p, vec c)
 {
-	const vec idx = _mm512_set_epi16(30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17,
-					 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0,
-					 63);
+	const vec idx = _mm512_set_epi16(30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16,
+					 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 63);
 	return _mm512_permutex2var_epi16(c, idx, p);
 }
 
 static inline SGM_T vec v_next_lane16(vec c, vec n)
 {
-	const vec idx = _mm512_set_epi16(32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19,
-					 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2,
-					 1);
+	const vec idx = _mm512_set_epi16(32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18,
+					 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1);
 	return _mm512_permutex2var_epi16(c, idx, n);
 }
 

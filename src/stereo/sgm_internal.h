@@ -43,8 +43,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SGM_PAD 8        /* replicated border of the padded images */
-#define SGM_GUARD 0x7fff /* never chosen by min() after adding P1 */
+#define SGM_PAD 8	   /* replicated border of the padded images */
+#define SGM_GUARD 0x7fff   /* never chosen by min() after adding P1 */
 #define SGM_PATH_MARGIN 32 /* int16 values readable around a path row */
 
 /* Arguments of one cost call over one row. */
@@ -53,8 +53,8 @@ typedef struct sgm_cost_args {
 	size_t plane_stride;
 	int nplanes;
 	const uint8_t *lrow, *rrow; /* grey rows, rrow reversed like rplanes */
-	int ad_cap;                 /* 0: census only */
-	int max_cost;               /* census bits + ad_cap */
+	int ad_cap;		    /* 0: census only */
+	int max_cost;		    /* census bits + ad_cap */
 	int width, ndisp;
 	uint8_t *cost;
 } sgm_cost_args;

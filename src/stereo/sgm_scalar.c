@@ -177,9 +177,8 @@ static void vertical_scalar(const sgm_agg_args *a)
 			sum[d] = in[d];
 		for (int k = 0; k < 3; k++) {
 			const int16_t *prev = a->prev[k] + (size_t)(x + k) * slot;
-			a->cur_min[k][x + 1] =
-				path_step(c, prev, a->prev_min[k][x + k], nd, a->p1,
-					  sgm_p2(a, x, x + k - 1, a->img_prev), out);
+			a->cur_min[k][x + 1] = path_step(c, prev, a->prev_min[k][x + k], nd, a->p1,
+							 sgm_p2(a, x, x + k - 1, a->img_prev), out);
 			memcpy(a->cur[k] + (size_t)(x + 1) * slot, out, (size_t)nd * sizeof *out);
 			for (int d = 0; d < nd; d++)
 				sum[d] = sgm_adds16(sum[d], out[d]);
@@ -190,9 +189,9 @@ static void vertical_scalar(const sgm_agg_args *a)
 }
 
 const sgm_kernels sgm_kernels_scalar = {
-	.name = "scalar",
-	.census = census_scalar,
-	.cost = cost_scalar,
-	.horizontal = horizontal_scalar,
-	.vertical = vertical_scalar,
+    .name = "scalar",
+    .census = census_scalar,
+    .cost = cost_scalar,
+    .horizontal = horizontal_scalar,
+    .vertical = vertical_scalar,
 };

@@ -96,7 +96,8 @@ static inline SGM_T __attribute__((always_inline)) void SGM_FN(cost_loop)(const 
 			vec acc = v_zero();
 			SGM_UNROLL
 			for (int b = 0; b < np; b++) {
-				const uint8_t *r = a->rplanes + (size_t)b * a->plane_stride + r0 + d;
+				const uint8_t *r =
+				    a->rplanes + (size_t)b * a->plane_stride + r0 + d;
 				acc = v_add8(acc, v_popcnt8(v_xor(lb[b], v_loadu(r))));
 			}
 			if (a->ad_cap) {
@@ -224,8 +225,7 @@ SGM_FN(hstep)(const sgm_agg_args *a, int x, int dir, int16_t pmin, vec *st, int 
  * constant in the common cases so that the paths' state stays in
  * registers. */
 static inline SGM_T __attribute__((always_inline)) void
-SGM_FN(horizontal_loop)(const sgm_agg_args *aa, const sgm_agg_args *bb, const int two,
-			const int nv)
+SGM_FN(horizontal_loop)(const sgm_agg_args *aa, const sgm_agg_args *bb, const int two, const int nv)
 {
 	/* Local copies, as in vertical_loop. */
 	const sgm_agg_args ca = *aa, cb = two ? *bb : *aa, *a = &ca, *b = &cb;
@@ -272,8 +272,8 @@ static SGM_T void SGM_FN(horizontal)(const sgm_agg_args *a, const sgm_agg_args *
  * gets them added; returns their minimum.
  */
 static inline SGM_T __attribute__((always_inline)) int16_t
-SGM_FN(vpath)(const int16_t *q, int16_t *o, const uint8_t *c, int16_t pmin, int16_t p2,
-	      vec p1v, vec *acc, const int nv)
+SGM_FN(vpath)(const int16_t *q, int16_t *o, const uint8_t *c, int16_t pmin, int16_t p2, vec p1v,
+	      vec *acc, const int nv)
 {
 	vec guard = v_set1_16(SGM_GUARD), m = guard;
 	vec jump = v_set1_16(sgm_adds16(pmin, p2)), pm = v_set1_16(pmin);
@@ -348,12 +348,12 @@ SGM_FN(vertical_loop)(const sgm_agg_args *args, const int wta, const int nv)
 		SGM_UNROLL
 		for (int j = 0; j < nv; j++)
 			acc[j] = v_loadu(si + j * V16);
-		a->cur_min[0][x + 1] = SGM_FN(vpath)(q0, o0, c, pm0, sgm_p2(a, x, x - 1, a->img_prev),
-						     p1v, acc, nv);
-		a->cur_min[1][x + 1] = SGM_FN(vpath)(q1, o1, c, pm1, sgm_p2(a, x, x, a->img_prev),
-						     p1v, acc, nv);
-		a->cur_min[2][x + 1] = SGM_FN(vpath)(q2, o2, c, pm2, sgm_p2(a, x, x + 1, a->img_prev),
-						     p1v, acc, nv);
+		a->cur_min[0][x + 1] =
+		    SGM_FN(vpath)(q0, o0, c, pm0, sgm_p2(a, x, x - 1, a->img_prev), p1v, acc, nv);
+		a->cur_min[1][x + 1] =
+		    SGM_FN(vpath)(q1, o1, c, pm1, sgm_p2(a, x, x, a->img_prev), p1v, acc, nv);
+		a->cur_min[2][x + 1] =
+		    SGM_FN(vpath)(q2, o2, c, pm2, sgm_p2(a, x, x + 1, a->img_prev), p1v, acc, nv);
 		/* The right pixel x + 1 has seen all of its disparities. */
 		if (wta) {
 			if (x + 1 < w)
@@ -377,7 +377,8 @@ SGM_FN(vertical_loop)(const sgm_agg_args *args, const int wta, const int nv)
 				vec keep = v_cmpgt16(sum, r);
 				vec idx = v_adds16(ramp, v_set1_16(j * V16));
 				v_storeu(winv + j * V16, v_min16(r, sum));
-				v_storeu(wina + j * V16, v_or(v_and(keep, ar), v_andnot(keep, idx)));
+				v_storeu(wina + j * V16,
+					 v_or(v_and(keep, ar), v_andnot(keep, idx)));
 				wmin = v_min16(wmin, sum);
 				curw = nextw;
 				cura = nexta;
@@ -410,9 +411,9 @@ static SGM_T void SGM_FN(vertical)(const sgm_agg_args *a)
 }
 
 const sgm_kernels SGM_TABLE = {
-	.name = SGM_NAME,
-	.census = SGM_FN(census),
-	.cost = SGM_FN(cost),
-	.horizontal = SGM_FN(horizontal),
-	.vertical = SGM_FN(vertical),
+    .name = SGM_NAME,
+    .census = SGM_FN(census),
+    .cost = SGM_FN(cost),
+    .horizontal = SGM_FN(horizontal),
+    .vertical = SGM_FN(vertical),
 };

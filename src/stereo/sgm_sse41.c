@@ -32,8 +32,8 @@ static inline SGM_T vec v_popcnt8(vec v)
 
 static inline SGM_T vec v_reverse8(vec v)
 {
-	return _mm_shuffle_epi8(v, _mm_setr_epi8(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2,
-						 1, 0));
+	return _mm_shuffle_epi8(
+	    v, _mm_setr_epi8(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0));
 }
 
 /* Values are never negative, so the unsigned minimum is the minimum. */
