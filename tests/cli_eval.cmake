@@ -29,3 +29,11 @@ add_test(NAME eval_detects_wrong_truth
      sed -i -E 's/\"(in|out)\": ([0-9]+),/\"\\1\": 5\\2,/' $d/s/truth.json && \
      $<TARGET_FILE:footfall_cli> eval $d/s --min-accuracy 0.5")
 set_tests_properties(eval_detects_wrong_truth PROPERTIES WILL_FAIL TRUE TIMEOUT 120)
+
+# The whole stereo path on textured renderings of a few scenes: calibration
+# file, rectification, matching, depth, engine. These scenes are counted
+# without a mistake through the depth path, and must stay so through stereo.
+add_test(NAME eval_stereo_accuracy
+  COMMAND $<TARGET_FILE:footfall_cli> eval --suite --stereo --scenes single,pairs_3m,children_mix,tilt_auto
+          --min-accuracy 0.998 --min-f1 0.998)
+set_tests_properties(eval_stereo_accuracy PROPERTIES LABELS accuracy TIMEOUT 600)

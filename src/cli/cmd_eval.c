@@ -32,7 +32,8 @@
 #include <unistd.h>
 
 #include <footfall/io.h>
-#include <footfall/sgm.h>
+#include <footfall/calib.h>
+#include <footfall/stereo_pipeline.h>
 #include <footfall/sim.h>
 
 #include "cli.h"
@@ -76,56 +77,58 @@ static bool push(evlist *l, const sev *e)
 	return true;
 }
 
-/* The source of frames: a simulated scene (depth, or a stereo pair and
- * the matcher) or a recording on disk. */
+/* The source of frames: a simulated scene (depth, or a stereo pair and the
+ * stereo pipeline) or a recording on disk. */
 typedef struct source {
 	ff_sim_scene *scene;
 	ff_recording *rec;
 	size_t next;
-	ff_sgm *sgm;
-	uint8_t *pair; /* left then right image */
-	int16_t *disp;
-	double focal, baseline;
+	ff_stereo_pipeline *pipe;
+	uint8_t *pair;  /* left then right image */
+	ff_camera cam;  /* the camera the engine sees */
 } source;
 
 static ff_status stereo_depth(source *src, uint16_t *depth, ff_error *err)
 {
 	const ff_camera *c = ff_sim_scene_camera(src->scene);
-	size_t n = (size_t)c->width * (size_t)c->height, w = (size_t)c->width;
+	size_t n = (size_t)c->width * (size_t)c->height;
 	ff_status st =
 	    ff_sim_scene_render_stereo(src->scene, src->next, src->pair, src->pair + n, err);
-	if (!st)
-		st = ff_sgm_compute(src->sgm, src->pair, w, src->pair + n, w, src->disp, w, err);
-	if (!st)
-		st = ff_sgm_depth_u16(src->disp, w, c->width, c->height, src->focal, src->baseline,
-				      c->depth_scale, depth, w, err);
-	return st;
+	return st ? st : ff_stereo_pipeline_process(src->pipe, src->pair, src->pair + n, depth, err);
 }
 
-/* Sets up the matcher for the scene's pair: disparities up to that of a
- * point 0.25 m from the camera. */
+/* The scene's pair goes the way a real recording does: its calibration file
+ * is parsed, the pair rectified, matched (disparities down to a point 0.25 m
+ * from the camera) and turned into depth; the engine sees the rectified
+ * camera, as `footfall count --left --right --calib` does. */
 static ff_status stereo_setup(source *src, ff_error *err)
 {
 	const ff_camera *c = ff_sim_scene_camera(src->scene);
-	src->baseline = ff_sim_scene_stereo_baseline(src->scene);
-	src->focal = c->fx;
-	ff_sgm_params p;
-	ff_sgm_params_default(&p);
-	int dmax = (int)ceil(src->focal * src->baseline / 0.25 / 16) * 16;
-	p.max_disparity = dmax < 32 ? 32 : dmax > 256 ? 256 : dmax;
-	size_t n = (size_t)c->width * (size_t)c->height;
-	src->pair = malloc(2 * n);
-	src->disp = malloc(sizeof *src->disp * n);
-	if (!src->pair || !src->disp)
+	char *yaml = NULL;
+	ff_stereo_calib calib;
+	ff_stereo_pipeline_options opt;
+	ff_status st = ff_sim_scene_stereo_calib_yaml(src->scene, &yaml, err);
+	if (st)
+		return st;
+	st = ff_calib_parse_opencv(yaml, strlen(yaml), "simulated calib.yml", NULL, &calib, err);
+	free(yaml);
+	if (st)
+		return st;
+	ff_stereo_pipeline_options_default(&opt);
+	opt.min_depth_m = 0.25;
+	if ((st = ff_stereo_pipeline_create(&calib, &opt, &src->pipe, err)))
+		return st;
+	ff_stereo_pipeline_camera(src->pipe, &src->cam);
+	src->pair = malloc(2 * (size_t)c->width * (size_t)c->height);
+	if (!src->pair)
 		return ff_error_set(err, FF_ERR_NOMEM, "out of memory");
-	return ff_sgm_create(c->width, c->height, &p, &src->sgm, err);
+	return FF_OK;
 }
 
 static void source_free(source *src)
 {
-	ff_sgm_destroy(src->sgm);
+	ff_stereo_pipeline_destroy(src->pipe);
 	free(src->pair);
-	free(src->disp);
 	ff_sim_scene_destroy(src->scene);
 	ff_recording_close(src->rec);
 }
@@ -136,7 +139,7 @@ static ff_status next_frame(source *src, uint16_t *depth, double *t, ff_error *e
 		return ff_recording_read(src->rec, depth, t, err);
 	if (src->next >= ff_sim_scene_frames(src->scene))
 		return FF_ERR_END;
-	ff_status st = src->sgm ? stereo_depth(src, depth, err)
+	ff_status st = src->pipe ? stereo_depth(src, depth, err)
 				: ff_sim_scene_render(src->scene, src->next, depth, err);
 	*t = ff_recording_unix_time(ff_sim_scene_frame_time(src->scene, src->next));
 	src->next++;
@@ -327,8 +330,8 @@ static ff_status eval_scene(const char *name, uint64_t seed, bool stereo, result
 	snprintf(r->name, sizeof r->name, "%s", name);
 	if (!(st = stereo ? stereo_setup(&src, err) : FF_OK) &&
 	    !(st = ff_sim_scene_truth(src.scene, &truth, err)) &&
-	    !(st = run_engine(&src, ff_sim_scene_camera(src.scene), ff_sim_scene_rules(src.scene),
-			      r, &counts, &end, err)))
+	    !(st = run_engine(&src, src.pipe ? &src.cam : ff_sim_scene_camera(src.scene),
+			      ff_sim_scene_rules(src.scene), r, &counts, &end, err)))
 		st = score(r, truth, ff_sim_scene_rules(src.scene), &counts, end, err);
 	source_free(&src);
 	return st;
