@@ -48,8 +48,8 @@ typedef struct scene {
 	int nsurf;
 	surface surf[4];
 	uint8_t *left, *right;
-	float *gt;      /* left disparity */
-	uint8_t *vis;   /* left pixel visible in the right image */
+	float *gt;    /* left disparity */
+	uint8_t *vis; /* left pixel visible in the right image */
 } scene;
 
 static float texture_at(const scene *sc, double x, int y)
@@ -188,13 +188,13 @@ static int16_t *match(const ff_sgm_params *p, const uint8_t *l, const uint8_t *r
 }
 
 static const ff_sgm_simd levels[] = {FF_SGM_SIMD_SSE2, FF_SGM_SIMD_SSE41, FF_SGM_SIMD_AVX2,
-					    FF_SGM_SIMD_AVX512};
+				     FF_SGM_SIMD_AVX512};
 
 /* Runs every supported SIMD level and checks that disparities and right
  * disparities equal the scalar code's; at least min_valid percent of the
  * scalar output must be valid for the comparison to mean something. */
-static void check_simd_equal(const ff_sgm_params *base, const uint8_t *l, const uint8_t *r,
-			     int w, int h, size_t min_valid)
+static void check_simd_equal(const ff_sgm_params *base, const uint8_t *l, const uint8_t *r, int w,
+			     int h, size_t min_valid)
 {
 	size_t n = (size_t)w * (size_t)h;
 	ff_sgm_params p = *base;
@@ -256,12 +256,12 @@ static void test_simd_equal_random(void **state)
 		int ndisp, paths, cw, ch, uniq, ad, adapt, lr;
 		ff_sgm_subpixel sub;
 	} cases[] = {
-		{16, 5, 7, 5, 10, 16, 8, 1, FF_SGM_SUBPIXEL_EQUIANGULAR},
-		{32, 8, 9, 7, 0, 0, 0, 0, FF_SGM_SUBPIXEL_PARABOLA},
-		{48, 5, 5, 5, 15, 8, 4, -1, FF_SGM_SUBPIXEL_NONE},
-		{64, 8, 7, 5, 5, 63, 255, 2, FF_SGM_SUBPIXEL_EQUIANGULAR},
-		{96, 5, 3, 3, 10, 16, 8, 1, FF_SGM_SUBPIXEL_PARABOLA},
-		{144, 8, 11, 5, 10, 16, 8, 1, FF_SGM_SUBPIXEL_EQUIANGULAR},
+	    {16, 5, 7, 5, 10, 16, 8, 1, FF_SGM_SUBPIXEL_EQUIANGULAR},
+	    {32, 8, 9, 7, 0, 0, 0, 0, FF_SGM_SUBPIXEL_PARABOLA},
+	    {48, 5, 5, 5, 15, 8, 4, -1, FF_SGM_SUBPIXEL_NONE},
+	    {64, 8, 7, 5, 5, 63, 255, 2, FF_SGM_SUBPIXEL_EQUIANGULAR},
+	    {96, 5, 3, 3, 10, 16, 8, 1, FF_SGM_SUBPIXEL_PARABOLA},
+	    {144, 8, 11, 5, 10, 16, 8, 1, FF_SGM_SUBPIXEL_EQUIANGULAR},
 	};
 	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
 		ff_sgm_params p;
@@ -352,8 +352,8 @@ static double share_within(const scene *sc, const int16_t *disp, double tol)
 		if (!sc->vis[i])
 			continue;
 		total++;
-		good += disp[i] >= 0 &&
-			fabs(disp[i] / (double)FF_SGM_DISP_SCALE - sc->gt[i]) <= tol;
+		good +=
+		    disp[i] >= 0 && fabs(disp[i] / (double)FF_SGM_DISP_SCALE - sc->gt[i]) <= tol;
 	}
 	assert_true(total > 0);
 	return (double)good / (double)total;
@@ -467,9 +467,10 @@ static void test_speckle_filter(void **state)
 	for (int y = 30; y < 37; y++)
 		for (int x = 120; x < 127; x++) {
 			int16_t a = raw[y * w + x], b = filtered[y * w + x];
-			kept_raw += a >= 0 && abs(a - 30 * FF_SGM_DISP_SCALE) <= 2 * FF_SGM_DISP_SCALE;
-			kept_filtered += b >= 0 && abs(b - 30 * FF_SGM_DISP_SCALE) <=
-							   2 * FF_SGM_DISP_SCALE;
+			kept_raw +=
+			    a >= 0 && abs(a - 30 * FF_SGM_DISP_SCALE) <= 2 * FF_SGM_DISP_SCALE;
+			kept_filtered +=
+			    b >= 0 && abs(b - 30 * FF_SGM_DISP_SCALE) <= 2 * FF_SGM_DISP_SCALE;
 		}
 	print_message("object pixels at its disparity: %d raw, %d filtered\n", kept_raw,
 		      kept_filtered);
@@ -540,7 +541,8 @@ static void test_speckle_random(void **state)
 		int nlev = 2 + (int)(rng_next(&rs) % 6), block = 1 + (int)(rng_next(&rs) % 6);
 		for (size_t i = 0; i < n; i++) {
 			int x = (int)(i % (size_t)w) / block, y = (int)(i / (size_t)w) / block;
-			uint64_t hsh = (uint64_t)(x * 7919 + y * 104729 + round) * 0x9e3779b97f4a7c15u;
+			uint64_t hsh =
+			    (uint64_t)(x * 7919 + y * 104729 + round) * 0x9e3779b97f4a7c15u;
 			int16_t v = (int16_t)((hsh >> 40) % (uint64_t)nlev * 40);
 			v = (int16_t)(v + (int)(rng_next(&rs) % 9) - 4);
 			a[i] = rng_next(&rs) % 10 == 0 || v < 0 ? FF_SGM_INVALID : v;
@@ -572,16 +574,16 @@ static void test_fill_holes(void **state)
 {
 	(void)state;
 	int16_t d[3][8] = {
-		{-1, -1, 40, -1, -1, 80, -1, 96},
-		{-1, -1, -1, -1, -1, -1, -1, -1},
-		{64, -1, -1, -1, -1, -1, -1, 32},
+	    {-1, -1, 40, -1, -1, 80, -1, 96},
+	    {-1, -1, -1, -1, -1, -1, -1, -1},
+	    {64, -1, -1, -1, -1, -1, -1, 32},
 	};
 	ff_sgm_fill_holes(&d[0][0], 8, 8, 3, 4);
 	static const int16_t want0[8] = {40, 40, 40, 40, 40, 80, 80, 96};
 	assert_memory_equal(d[0], want0, sizeof want0);
 	for (int x = 0; x < 8; x++)
 		assert_int_equal(d[1][x], FF_SGM_INVALID); /* nothing to fill from */
-	assert_int_equal(d[2][3], FF_SGM_INVALID);     /* run of 6 > 4 */
+	assert_int_equal(d[2][3], FF_SGM_INVALID);	   /* run of 6 > 4 */
 	ff_sgm_fill_holes(&d[2][0], 8, 8, 1, 6);
 	for (int x = 1; x < 7; x++)
 		assert_int_equal(d[2][x], 32); /* the farther side */
@@ -748,8 +750,8 @@ static void test_pfm_big_endian_and_errors(void **state)
 	char path[128];
 	tmp_path(path, sizeof path, "be.pfm");
 	/* 2x1, scale +1 (big-endian): 1.0 and -2.0. */
-	static const unsigned char be[] = {'P', 'f', '\n', '2', ' ', '1', '\n', '1', '\n',
-					   0x3f, 0x80, 0, 0, 0xc0, 0, 0, 0};
+	static const unsigned char be[] = {'P',	 'f',  '\n', '2', ' ',	'1', '\n', '1', '\n',
+					   0x3f, 0x80, 0,    0,	  0xc0, 0,   0,	   0};
 	write_bytes(path, be, sizeof be);
 	float *d = NULL;
 	int w, h;
@@ -764,11 +766,11 @@ static void test_pfm_big_endian_and_errors(void **state)
 		size_t len;
 		ff_status code;
 	} bad[] = {
-		{"colour.pfm", "PF\n1 1\n-1\n", 10, FF_ERR_FORMAT},
-		{"size.pfm", "Pf\n0 1\n-1\n", 10, FF_ERR_FORMAT},
-		{"width.pfm", "Pf\nx 1\n-1\n", 10, FF_ERR_FORMAT},
-		{"scale.pfm", "Pf\n1 1\nabc\n", 11, FF_ERR_FORMAT},
-		{"short.pfm", "Pf\n2 2\n-1.0\n\1\2\3\4", 16, FF_ERR_FORMAT},
+	    {"colour.pfm", "PF\n1 1\n-1\n", 10, FF_ERR_FORMAT},
+	    {"size.pfm", "Pf\n0 1\n-1\n", 10, FF_ERR_FORMAT},
+	    {"width.pfm", "Pf\nx 1\n-1\n", 10, FF_ERR_FORMAT},
+	    {"scale.pfm", "Pf\n1 1\nabc\n", 11, FF_ERR_FORMAT},
+	    {"short.pfm", "Pf\n2 2\n-1.0\n\1\2\3\4", 16, FF_ERR_FORMAT},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		tmp_path(path, sizeof path, bad[i].name);
@@ -836,7 +838,7 @@ static void test_png_reader(void **state)
 	/* A valid signature and header, then nothing: libpng's longjmp path. */
 	tmp_path(path, sizeof path, "cut.png");
 	static const unsigned char cut[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n',
-					    0,    0,   0,   13,  'I',  'H',  'D',  'R'};
+					    0,	  0,   0,   13,	 'I',  'H',  'D',  'R'};
 	write_bytes(path, cut, sizeof cut);
 	assert_int_equal(ff_grey_png_read(path, &img, &w, &h, &err), FF_ERR_FORMAT);
 	assert_non_null(strstr(err.msg, "cut.png"));
@@ -982,20 +984,20 @@ static void test_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_simd_equal_random),
-		cmocka_unit_test(test_simd_equal_synthetic),
-		cmocka_unit_test(test_simd_equal_middlebury),
-		cmocka_unit_test(test_accuracy_synthetic),
-		cmocka_unit_test(test_lr_check_occlusion),
-		cmocka_unit_test(test_speckle_filter),
-		cmocka_unit_test(test_speckle_random),
-		cmocka_unit_test(test_fill_holes),
-		cmocka_unit_test(test_fill_option_and_stride),
-		cmocka_unit_test(test_float_and_depth),
-		cmocka_unit_test(test_pfm_round_trip),
-		cmocka_unit_test(test_pfm_big_endian_and_errors),
-		cmocka_unit_test(test_png_reader),
-		cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_simd_equal_random),
+	    cmocka_unit_test(test_simd_equal_synthetic),
+	    cmocka_unit_test(test_simd_equal_middlebury),
+	    cmocka_unit_test(test_accuracy_synthetic),
+	    cmocka_unit_test(test_lr_check_occlusion),
+	    cmocka_unit_test(test_speckle_filter),
+	    cmocka_unit_test(test_speckle_random),
+	    cmocka_unit_test(test_fill_holes),
+	    cmocka_unit_test(test_fill_option_and_stride),
+	    cmocka_unit_test(test_float_and_depth),
+	    cmocka_unit_test(test_pfm_round_trip),
+	    cmocka_unit_test(test_pfm_big_endian_and_errors),
+	    cmocka_unit_test(test_png_reader),
+	    cmocka_unit_test(test_errors),
 	};
 	return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
 }

@@ -50,8 +50,8 @@ static int int_arg(int argc, char **argv, int *i, int *out)
 	return 0;
 }
 
-static int parse_args(int argc, char **argv, ff_sgm_params *p, const char **files,
-		      const char **out, int *repeat)
+static int parse_args(int argc, char **argv, ff_sgm_params *p, const char **files, const char **out,
+		      int *repeat)
 {
 	int n = 0;
 	for (int i = 1; i < argc; i++) {
@@ -60,7 +60,8 @@ static int parse_args(int argc, char **argv, ff_sgm_params *p, const char **file
 		if (!strcmp(a, "--max-disparity"))
 			bad = int_arg(argc, argv, &i, &p->max_disparity);
 		else if (!strcmp(a, "--repeat"))
-			bad = int_arg(argc, argv, &i, repeat) || *repeat < 1 || *repeat > MAX_REPEAT;
+			bad =
+			    int_arg(argc, argv, &i, repeat) || *repeat < 1 || *repeat > MAX_REPEAT;
 		else if (!strcmp(a, "--threads"))
 			bad = int_arg(argc, argv, &i, &p->threads);
 		else if (!strcmp(a, "--paths"))
@@ -86,20 +87,21 @@ static int parse_args(int argc, char **argv, ff_sgm_params *p, const char **file
 		else if (!strcmp(a, "--p2-adapt"))
 			bad = int_arg(argc, argv, &i, &p->p2_adapt);
 		else if (!strcmp(a, "--census"))
-			bad = i + 1 >= argc || sscanf(argv[++i], "%dx%d", &p->census_width,
-						      &p->census_height) != 2;
+			bad = i + 1 >= argc ||
+			      sscanf(argv[++i], "%dx%d", &p->census_width, &p->census_height) != 2;
 		else if (!strcmp(a, "--subpixel")) {
 			const char *m = i + 1 < argc ? argv[++i] : "";
 			p->subpixel = !strcmp(m, "none")       ? FF_SGM_SUBPIXEL_NONE
 				      : !strcmp(m, "parabola") ? FF_SGM_SUBPIXEL_PARABOLA
 							       : FF_SGM_SUBPIXEL_EQUIANGULAR;
-			bad = strcmp(m, "none") && strcmp(m, "parabola") && strcmp(m, "equiangular");
+			bad =
+			    strcmp(m, "none") && strcmp(m, "parabola") && strcmp(m, "equiangular");
 		} else if (!strcmp(a, "--simd")) {
 			const char *m = i + 1 < argc ? argv[++i] : "";
-			p->simd = !strcmp(m, "scalar")   ? FF_SGM_SIMD_SCALAR
-				  : !strcmp(m, "sse2")   ? FF_SGM_SIMD_SSE2
+			p->simd = !strcmp(m, "scalar")	 ? FF_SGM_SIMD_SCALAR
+				  : !strcmp(m, "sse2")	 ? FF_SGM_SIMD_SSE2
 				  : !strcmp(m, "sse4.1") ? FF_SGM_SIMD_SSE41
-				  : !strcmp(m, "avx2")   ? FF_SGM_SIMD_AVX2
+				  : !strcmp(m, "avx2")	 ? FF_SGM_SIMD_AVX2
 				  : !strcmp(m, "avx512") ? FF_SGM_SIMD_AVX512
 							 : FF_SGM_SIMD_AUTO;
 			bad = p->simd == FF_SGM_SIMD_AUTO && strcmp(m, "auto");
@@ -115,14 +117,15 @@ static int parse_args(int argc, char **argv, ff_sgm_params *p, const char **file
 		}
 	}
 	if (n != 2) {
-		fprintf(stderr, "usage: sgm_bench LEFT.png RIGHT.png --max-disparity N [options]\n");
+		fprintf(stderr,
+			"usage: sgm_bench LEFT.png RIGHT.png --max-disparity N [options]\n");
 		return -1;
 	}
 	return 0;
 }
 
-static int run(const ff_sgm_params *p, const uint8_t *l, const uint8_t *r, int w, int h,
-	       int repeat, const char *out)
+static int run(const ff_sgm_params *p, const uint8_t *l, const uint8_t *r, int w, int h, int repeat,
+	       const char *out)
 {
 	ff_error err = {0};
 	ff_sgm *sgm = NULL;

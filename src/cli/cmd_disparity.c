@@ -20,13 +20,15 @@
 
 static void usage(FILE *to)
 {
-	fprintf(to, "usage: footfall disparity LEFT.png RIGHT.png --max-disparity N -o OUT.pfm\n"
-		    "                          [--threads N] [--simd auto|scalar|sse2|sse4.1|avx2|avx512]\n"
-		    "\n"
-		    "Disparity of the left image of a rectified 8-bit pair (grey or colour PNGs of\n"
-		    "equal size), written as a little-endian PFM with inf where there is none.\n"
-		    "N, the number of disparities searched (0..N-1), is a multiple of 16 up to %d.\n",
-		FF_SGM_MAX_DISPARITY);
+	fprintf(
+	    to,
+	    "usage: footfall disparity LEFT.png RIGHT.png --max-disparity N -o OUT.pfm\n"
+	    "                          [--threads N] [--simd auto|scalar|sse2|sse4.1|avx2|avx512]\n"
+	    "\n"
+	    "Disparity of the left image of a rectified 8-bit pair (grey or colour PNGs of\n"
+	    "equal size), written as a little-endian PFM with inf where there is none.\n"
+	    "N, the number of disparities searched (0..N-1), is a multiple of 16 up to %d.\n",
+	    FF_SGM_MAX_DISPARITY);
 }
 
 static int parse_count(const char *opt, const char *s, int lo, int hi, int *out)
@@ -48,9 +50,9 @@ static int parse_simd(const char *s, ff_sgm_simd *out)
 	static const struct {
 		const char *name;
 		ff_sgm_simd simd;
-	} names[] = {{"auto", FF_SGM_SIMD_AUTO},   {"scalar", FF_SGM_SIMD_SCALAR},
-		     {"sse2", FF_SGM_SIMD_SSE2},   {"sse4.1", FF_SGM_SIMD_SSE41},
-		     {"sse41", FF_SGM_SIMD_SSE41}, {"avx2", FF_SGM_SIMD_AVX2},
+	} names[] = {{"auto", FF_SGM_SIMD_AUTO},    {"scalar", FF_SGM_SIMD_SCALAR},
+		     {"sse2", FF_SGM_SIMD_SSE2},    {"sse4.1", FF_SGM_SIMD_SSE41},
+		     {"sse41", FF_SGM_SIMD_SSE41},  {"avx2", FF_SGM_SIMD_AVX2},
 		     {"avx512", FF_SGM_SIMD_AVX512}};
 	for (size_t i = 0; s && i < sizeof names / sizeof names[0]; i++)
 		if (!strcmp(s, names[i].name)) {
@@ -65,8 +67,8 @@ static int parse_simd(const char *s, ff_sgm_simd *out)
 }
 
 /* Matches the loaded pair and writes the PFM; returns the exit status. */
-static int match_and_write(const ff_sgm_params *p, const uint8_t *l, const uint8_t *r, int w,
-			   int h, const char *out_path)
+static int match_and_write(const ff_sgm_params *p, const uint8_t *l, const uint8_t *r, int w, int h,
+			   const char *out_path)
 {
 	ff_error err = {0};
 	ff_sgm *sgm = NULL;
@@ -79,8 +81,8 @@ static int match_and_write(const ff_sgm_params *p, const uint8_t *l, const uint8
 		fprintf(stderr, "footfall disparity: out of memory for %dx%d\n", w, h);
 		goto out;
 	}
-	if (ff_sgm_create(w, h, p, &sgm, &err) || ff_sgm_compute(sgm, l, (size_t)w, r, (size_t)w,
-								 disp, (size_t)w, &err)) {
+	if (ff_sgm_create(w, h, p, &sgm, &err) ||
+	    ff_sgm_compute(sgm, l, (size_t)w, r, (size_t)w, disp, (size_t)w, &err)) {
 		fprintf(stderr, "footfall disparity: %s\n", err.msg);
 		goto out;
 	}
