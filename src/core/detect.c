@@ -69,20 +69,49 @@ void ff_detector_free(ff_detector *d)
 	memset(d, 0, sizeof *d);
 }
 
-/* Candidates are sorted by height through this comparison; the grid is
- * reached through a context pointer that qsort cannot pass, so the indices
- * are paired with their heights in the sort keys instead. */
+/* Candidates are visited from the highest down; each carries its height so
+ * the sort does not chase grid indices. */
 typedef struct {
 	float h;
 	int idx;
 } cand_key;
 
-static int cmp_cand(const void *a, const void *b)
+/* True when a comes before b: higher first, then scan order. */
+static bool cand_before(const cand_key *a, const cand_key *b)
 {
-	const cand_key *x = a, *y = b;
-	if (x->h != y->h)
-		return x->h < y->h ? 1 : -1;
-	return x->idx - y->idx;
+	return a->h != b->h ? a->h > b->h : a->idx < b->idx;
+}
+
+static void sift_down(cand_key *k, int root, int n)
+{
+	for (;;) {
+		int child = 2 * root + 1;
+		if (child >= n)
+			return;
+		/* The heap keeps the candidate that comes last on top. */
+		if (child + 1 < n && cand_before(&k[child], &k[child + 1]))
+			child++;
+		if (!cand_before(&k[root], &k[child]))
+			return;
+		cand_key t = k[root];
+		k[root] = k[child];
+		k[child] = t;
+		root = child;
+	}
+}
+
+/* Heapsort: in place and allocation-free, unlike qsort, which may take
+ * memory from the heap on the per-frame path. */
+static void sort_candidates(cand_key *k, int n)
+{
+	for (int i = n / 2 - 1; i >= 0; i--)
+		sift_down(k, i, n);
+	for (int end = n - 1; end > 0; end--) {
+		cand_key t = k[0];
+		k[0] = k[end];
+		k[end] = t;
+		sift_down(k, 0, end);
+	}
 }
 
 static bool local_max(const float *h, int gw, int gh, int x, int y)
@@ -258,7 +287,7 @@ int ff_detect(ff_detector *d, const ff_grid *g, const ff_camera *cam, const ff_p
 			keys[ncand].idx = y * gw + x;
 			ncand++;
 		}
-	qsort(keys, (size_t)ncand, sizeof *keys, cmp_cand);
+	sort_candidates(keys, ncand);
 	for (int i = 0; i < ncand; i++)
 		d->cand[i] = keys[i].idx;
 	memset(d->claim, 0, (size_t)d->ncells);
