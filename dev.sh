@@ -18,7 +18,8 @@ ROOT=$(pwd)
 PACKAGES=(build-essential cmake pkg-config clang libclang-rt-14-dev
 	libcmocka-dev libjansson-dev libpng-dev
 	libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
-	libmicrohttpd-dev libsqlite3-dev libsodium-dev curl jq)
+	libmicrohttpd-dev libsqlite3-dev libsodium-dev curl jq
+	libcurl4-openssl-dev libmosquitto-dev mosquitto)
 BENCH_PACKAGES=(python3-opencv python3-numpy)
 
 install_packages() {

@@ -9,6 +9,7 @@
  *                       "image_type": "monochrome"|"pseudo_color",
  *                       "resolution": "low"|"high"},
  *    "reset_schedule": {"enabled", "time": "HH:MM"},
+ *    "recipients":     [up to 8 push recipients, see recipients.c],
  *    "rules":          spec section 3}
  *
  * The whole document is parsed into a fresh fd_config and only a complete
@@ -52,10 +53,19 @@ void fd_config_default(fd_config *c, const ff_rules *rules)
 		ff_rules_default(&c->rules);
 }
 
+void fd_config_device_info(const fd_config *c, double started, double now, ff_device_info *out)
+{
+	ff_device_info_default(out);
+	snprintf(out->device_name, sizeof out->device_name, "%s", c->device_name);
+	snprintf(out->cus_device_id, sizeof out->cus_device_id, "%s", c->cus_device_id);
+	snprintf(out->cus_site_id, sizeof out->cus_site_id, "%s", c->cus_site_id);
+	out->running_time = (int64_t)(now - started);
+}
+
 /* ---- Parsing helpers ----------------------------------------------------- */
 
-static ff_status check_keys(json_t *obj, const char *path, const char *const *allowed,
-			    ff_error *err)
+ff_status fd_json_check_keys(json_t *obj, const char *path, const char *const *allowed,
+			     ff_error *err)
 {
 	const char *key;
 	json_t *v;
@@ -85,8 +95,8 @@ static ff_status get_object(json_t *parent, const char *sect, const char *key, j
 	return FF_OK;
 }
 
-static ff_status get_string(json_t *obj, const char *sect, const char *key, char *buf, size_t cap,
-			    ff_error *err)
+ff_status fd_json_string(json_t *obj, const char *sect, const char *key, char *buf, size_t cap,
+			 ff_error *err)
 {
 	json_t *v = json_object_get(obj, key);
 	if (!v)
@@ -105,7 +115,7 @@ static ff_status get_string(json_t *obj, const char *sect, const char *key, char
 	return FF_OK;
 }
 
-static ff_status get_bool(json_t *obj, const char *sect, const char *key, bool *out, ff_error *err)
+ff_status fd_json_bool(json_t *obj, const char *sect, const char *key, bool *out, ff_error *err)
 {
 	json_t *v = json_object_get(obj, key);
 	if (!v)
@@ -117,8 +127,8 @@ static ff_status get_bool(json_t *obj, const char *sect, const char *key, bool *
 	return FF_OK;
 }
 
-static ff_status get_choice(json_t *obj, const char *sect, const char *key,
-			    const char *const *choices, int *out, ff_error *err)
+ff_status fd_json_choice(json_t *obj, const char *sect, const char *key, const char *const *choices,
+			 int *out, ff_error *err)
 {
 	char buf[32] = "";
 	json_t *v = json_object_get(obj, key);
@@ -156,7 +166,7 @@ static ff_status get_switch(json_t *obj, const char *key, int *month, int *day, 
 			    ff_error *err)
 {
 	char buf[16] = "";
-	ff_status st = get_string(obj, "time.dst", key, buf, sizeof buf, err);
+	ff_status st = fd_json_string(obj, "time.dst", key, buf, sizeof buf, err);
 	if (st || !buf[0])
 		return st;
 	int mo = 0, d = 0;
@@ -178,13 +188,13 @@ static ff_status parse_device(json_t *doc, fd_config *c, ff_error *err)
 	ff_status st = get_object(doc, "", "device", &o, err);
 	if (st || !o)
 		return st;
-	if ((st = check_keys(o, "device", keys, err)) ||
-	    (st = get_string(o, "device", "device_name", c->device_name, sizeof c->device_name,
-			     err)) ||
-	    (st = get_string(o, "device", "cus_device_id", c->cus_device_id,
-			     sizeof c->cus_device_id, err)) ||
-	    (st = get_string(o, "device", "cus_site_id", c->cus_site_id, sizeof c->cus_site_id,
-			     err)))
+	if ((st = fd_json_check_keys(o, "device", keys, err)) ||
+	    (st = fd_json_string(o, "device", "device_name", c->device_name, sizeof c->device_name,
+				 err)) ||
+	    (st = fd_json_string(o, "device", "cus_device_id", c->cus_device_id,
+				 sizeof c->cus_device_id, err)) ||
+	    (st = fd_json_string(o, "device", "cus_site_id", c->cus_site_id, sizeof c->cus_site_id,
+				 err)))
 		return st;
 	return FF_OK;
 }
@@ -198,8 +208,8 @@ static ff_status parse_time(json_t *doc, fd_config *c, ff_error *err)
 	ff_status st = get_object(doc, "", "time", &o, err);
 	if (st || !o)
 		return st;
-	if ((st = check_keys(o, "time", keys, err)) ||
-	    (st = get_string(o, "time", "time_zone", tz, sizeof tz, err)))
+	if ((st = fd_json_check_keys(o, "time", keys, err)) ||
+	    (st = fd_json_string(o, "time", "time_zone", tz, sizeof tz, err)))
 		return st;
 	if (tz[0]) {
 		ff_error tzerr;
@@ -208,8 +218,8 @@ static ff_status parse_time(json_t *doc, fd_config *c, ff_error *err)
 	}
 	if ((st = get_object(o, "time", "dst", &dst, err)) || !dst)
 		return st;
-	if ((st = check_keys(dst, "time.dst", dst_keys, err)) ||
-	    (st = get_bool(dst, "time.dst", "enabled", &c->dst.enabled, err)) ||
+	if ((st = fd_json_check_keys(dst, "time.dst", dst_keys, err)) ||
+	    (st = fd_json_bool(dst, "time.dst", "enabled", &c->dst.enabled, err)) ||
 	    (st = get_switch(dst, "start", &c->dst.start_month, &c->dst.start_day,
 			     &c->dst.start_minute, err)) ||
 	    (st = get_switch(dst, "end", &c->dst.end_month, &c->dst.end_day, &c->dst.end_minute,
@@ -237,10 +247,10 @@ static ff_status parse_privacy(json_t *doc, fd_config *c, ff_error *err)
 	ff_status st = get_object(doc, "", "privacy", &o, err);
 	if (st || !o)
 		return st;
-	if ((st = check_keys(o, "privacy", keys, err)) ||
-	    (st = get_choice(o, "privacy", "preview", previews, &c->preview, err)) ||
-	    (st = get_choice(o, "privacy", "image_type", types, &type, err)) ||
-	    (st = get_choice(o, "privacy", "resolution", resolutions, &res, err)))
+	if ((st = fd_json_check_keys(o, "privacy", keys, err)) ||
+	    (st = fd_json_choice(o, "privacy", "preview", previews, &c->preview, err)) ||
+	    (st = fd_json_choice(o, "privacy", "image_type", types, &type, err)) ||
+	    (st = fd_json_choice(o, "privacy", "resolution", resolutions, &res, err)))
 		return st;
 	c->pseudo_color = type;
 	c->high_resolution = res;
@@ -255,19 +265,63 @@ static ff_status parse_reset(json_t *doc, fd_config *c, ff_error *err)
 	ff_status st = get_object(doc, "", "reset_schedule", &o, err);
 	if (st || !o)
 		return st;
-	if ((st = check_keys(o, "reset_schedule", keys, err)) ||
-	    (st = get_bool(o, "reset_schedule", "enabled", &c->reset_daily, err)) ||
-	    (st = get_string(o, "reset_schedule", "time", hhmm, sizeof hhmm, err)))
+	if ((st = fd_json_check_keys(o, "reset_schedule", keys, err)) ||
+	    (st = fd_json_bool(o, "reset_schedule", "enabled", &c->reset_daily, err)) ||
+	    (st = fd_json_string(o, "reset_schedule", "time", hhmm, sizeof hhmm, err)))
 		return st;
 	if (hhmm[0] && !parse_hhmm(hhmm, &c->reset_minute))
 		return ff_error_set(err, FF_ERR_INVALID, "reset_schedule.time: expected HH:MM");
 	return FF_OK;
 }
 
+/* Ids are the recipients' names in the API, so they must be unique; a
+ * recipient without one takes the smallest free id. */
+static ff_status parse_recipients(json_t *doc, fd_config *c, ff_error *err)
+{
+	json_t *a = json_object_get(doc, "recipients");
+	if (!a)
+		return FF_OK;
+	if (!json_is_array(a))
+		return ff_error_set(err, FF_ERR_INVALID, "recipients: expected an array");
+	if (json_array_size(a) > FD_MAX_RECIPIENTS)
+		return ff_error_set(err, FF_ERR_LIMIT, "recipients: at most %d", FD_MAX_RECIPIENTS);
+	c->nrecipients = (int)json_array_size(a);
+	bool used[FD_MAX_RECIPIENTS + 1] = {false};
+	for (int i = 0; i < c->nrecipients; i++) {
+		char path[32];
+		snprintf(path, sizeof path, "recipients[%d]", i);
+		json_t *o = json_array_get(a, (size_t)i);
+		ff_status st = fd_recipient_parse(o, path, &c->recipients[i], err);
+		if (st)
+			return st;
+		json_t *id = json_object_get(o, "id");
+		if (!id)
+			continue;
+		if (!json_is_integer(id) || json_integer_value(id) < 1 ||
+		    json_integer_value(id) > FD_MAX_RECIPIENTS)
+			return ff_error_set(err, FF_ERR_INVALID,
+					    "%s.id: expected an integer from 1 to %d", path,
+					    FD_MAX_RECIPIENTS);
+		int v = (int)json_integer_value(id);
+		if (used[v])
+			return ff_error_set(err, FF_ERR_INVALID, "%s.id: %d is used twice", path,
+					    v);
+		used[v] = true;
+		c->recipients[i].id = v;
+	}
+	for (int i = 0; i < c->nrecipients; i++)
+		for (int v = 1; !c->recipients[i].id; v++)
+			if (!used[v]) {
+				used[v] = true;
+				c->recipients[i].id = v;
+			}
+	return FF_OK;
+}
+
 ff_status fd_config_parse(const char *text, size_t len, fd_config *out, ff_error *err)
 {
-	static const char *const keys[] = {"device",	     "time",  "privacy",
-					   "reset_schedule", "rules", NULL};
+	static const char *const keys[] = {"device", "time",	   "privacy", "reset_schedule",
+					   "rules",  "recipients", NULL};
 	json_error_t jerr;
 	json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc)
@@ -283,7 +337,7 @@ ff_status fd_config_parse(const char *text, size_t len, fd_config *out, ff_error
 	if (!st && !json_is_object(json_object_get(doc, "rules")))
 		st = ff_error_set(err, FF_ERR_INVALID, "rules: expected an object");
 	if (!st)
-		st = check_keys(doc, "", keys, err);
+		st = fd_json_check_keys(doc, "", keys, err);
 	if (!st)
 		st = parse_device(doc, &c, err);
 	if (!st)
@@ -292,6 +346,8 @@ ff_status fd_config_parse(const char *text, size_t len, fd_config *out, ff_error
 		st = parse_privacy(doc, &c, err);
 	if (!st)
 		st = parse_reset(doc, &c, err);
+	if (!st)
+		st = parse_recipients(doc, &c, err);
 	json_decref(doc);
 	if (!st)
 		st = ff_rules_parse(text, len, &c.rules, err);
@@ -335,11 +391,20 @@ ff_status fd_config_to_json(const fd_config *c, char **out, ff_error *err)
 		      c->pseudo_color ? "pseudo_color" : "monochrome", "resolution",
 		      c->high_resolution ? "high" : "low", "reset_schedule", "enabled",
 		      c->reset_daily, "time", hhmm, "rules", rules);
+	json_t *recipients = json_array();
+	for (int i = 0; recipients && i < c->nrecipients; i++)
+		if (json_array_append_new(recipients, fd_recipient_to_json(&c->recipients[i]))) {
+			json_decref(recipients);
+			recipients = NULL;
+		}
+	if (doc && recipients)
+		json_object_set(doc, "recipients", recipients);
 	char *text =
-	    doc && rules
+	    doc && rules && recipients
 		? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12))
 		: NULL;
 	json_decref(doc);
+	json_decref(recipients);
 	if (!text)
 		return ff_error_set(err, FF_ERR_NOMEM, "config: out of memory");
 	*out = text;

@@ -16,6 +16,11 @@
  *             cumulative counts, report queries.
  *   config    the configuration document: parse and validate as a whole,
  *             serialise, write atomically.
+ *   recipients  push recipients inside the configuration.
+ *   push      the push thread: trigger and periodic reports into durable
+ *             per-recipient queues in SQLite, delivered in order over HTTP
+ *             (libcurl) or MQTT (libmosquitto); fed by the storage thread,
+ *             so the pipeline never waits for the network.
  *   users     activation, password policy, argon2id hashes, sessions,
  *             lockout.
  *   http      libmicrohttpd front end with one route table that the OpenAPI
@@ -73,6 +78,59 @@ bool fd_path_join(char *buf, size_t cap, const char *dir, const char *name);
  * date-time without an offset, which is taken at default_offset_min. */
 ff_status fd_iso_parse(const char *s, int default_offset_min, double *unix_t, ff_error *err);
 
+/* ---- Recipients (recipients.c) ------------------------------------------ */
+
+struct json_t;
+
+#define FD_MAX_RECIPIENTS 8
+#define FD_QUEUE_MAX 50000 /* reports waiting per recipient */
+
+typedef enum fd_proto { FD_PROTO_HTTP = 0, FD_PROTO_MQTT = 1 } fd_proto;
+typedef enum fd_scheme { FD_SCHEME_ON_THE_DOT = 0, FD_SCHEME_FROM_NOW_ON = 1 } fd_scheme;
+
+/* One push recipient of the guide's section 5.3.2 and its report strategy. */
+typedef struct fd_recipient {
+	int id; /* 1..FD_MAX_RECIPIENTS, stable across edits */
+	bool enabled;
+	char name[64];
+	fd_proto proto;
+	char url[512]; /* HTTP(S) */
+	char username[128], password[128];
+	char host[256]; /* MQTT(S) */
+	int port;
+	char client_id[128];
+	char topic[256];
+	int qos;
+	bool tls;
+	bool trigger_reports;
+	bool periodic_reports;
+	fd_scheme scheme;
+	int period_min;
+	bool retransmission;
+	ff_report_content content;
+} fd_recipient;
+
+/* Fields of a JSON object for the configuration's parsers (config.c). A
+ * missing key leaves *out alone; messages are "SECT.KEY: ...". */
+ff_status fd_json_check_keys(struct json_t *obj, const char *path, const char *const *allowed,
+			     ff_error *err);
+ff_status fd_json_string(struct json_t *obj, const char *sect, const char *key, char *buf,
+			 size_t cap, ff_error *err);
+ff_status fd_json_bool(struct json_t *obj, const char *sect, const char *key, bool *out,
+		       ff_error *err);
+/* One of the NULL-terminated choices, as its index. */
+ff_status fd_json_choice(struct json_t *obj, const char *sect, const char *key,
+			 const char *const *choices, int *out, ff_error *err);
+
+/* Factory values of a recipient (HTTP, everything selected). */
+void fd_recipient_default(fd_recipient *r);
+/* Parses one recipient object; messages start with path, e.g.
+ * "recipients[2].qos: ...". The id is not read (the caller assigns it). */
+ff_status fd_recipient_parse(struct json_t *obj, const char *path, fd_recipient *out,
+			     ff_error *err);
+/* A new JSON object of the recipient (passwords included: admin only). */
+struct json_t *fd_recipient_to_json(const fd_recipient *r);
+
 /* ---- Configuration (config.c) -------------------------------------------- */
 
 #define FD_PREVIEW_NONE 0
@@ -98,6 +156,8 @@ typedef struct fd_config {
 	bool high_resolution;
 	bool reset_daily;
 	int reset_minute; /* minute of the local day */
+	int nrecipients;
+	fd_recipient recipients[FD_MAX_RECIPIENTS];
 	ff_rules rules;
 } fd_config;
 
@@ -115,6 +175,9 @@ ff_status fd_config_to_json(const fd_config *c, char **out, ff_error *err);
 /* Loads DIR's configuration file; FF_ERR_END when there is none. */
 ff_status fd_config_load(const char *path, fd_config *out, ff_error *err);
 ff_status fd_config_save(const char *path, const fd_config *c, ff_error *err);
+
+/* Device info for reports at Unix time now of a daemon started then. */
+void fd_config_device_info(const fd_config *c, double started, double now, ff_device_info *out);
 
 /* Time info for reports at Unix time t: offset with DST applied. */
 void fd_config_time_info(const fd_config *c, double t, ff_time_info *out);
@@ -291,9 +354,50 @@ void fd_recorder_set_config(fd_recorder *r, const fd_config *cfg);
 void fd_recorder_cumulative(fd_recorder *r, fd_cumulative *out);
 void fd_recorder_reset(fd_recorder *r);
 
+typedef struct fd_push fd_push;
+/* Hands every event of the live queue to push as well (before start). */
+void fd_recorder_set_push(fd_recorder *r, fd_push *push);
+
+/* Counts of the rules from cumulative counts: totals since the last reset,
+ * the period since prev (NULL: the same as the totals; a reset since prev
+ * starts the period at the reset; the period's longest dwell is the
+ * total's), and the occupancy of live (may be NULL). */
+void fd_counts_from_cumulative(const ff_rules *rules, const fd_cumulative *cum,
+			       const fd_cumulative *prev, const fd_live_stats *live,
+			       ff_counts *out);
+
 /* Keeps the cumulative counts of the lines and regions that kept their id
  * and starts the others at zero. */
 void fd_cumulative_remap(fd_cumulative *c, const ff_rules *rules);
+
+/* ---- Push (push.c) ------------------------------------------------------ */
+
+typedef struct fd_push_status {
+	bool connected; /* the last attempt reached the recipient */
+	int64_t queued;
+	uint64_t delivered, failures;
+	char last_error[FF_ERROR_MAX];
+} fd_push_status;
+
+/* Opens the durable queues in the database at db_path (a connection of its
+ * own). The thread reads counts from recorder for periodic reports. */
+ff_status fd_push_create(const char *db_path, fd_recorder *recorder, fd_live *live,
+			 const fd_config *cfg, double started, fd_push **out, ff_error *err);
+void fd_push_destroy(fd_push *p);
+ff_status fd_push_start(fd_push *p, ff_error *err);
+void fd_push_stop(fd_push *p);
+void fd_push_set_config(fd_push *p, const fd_config *cfg);
+/* Never blocks for long: events are copied into a bounded buffer (dropped
+ * and counted when the push thread lags far behind). */
+void fd_push_offer(fd_push *p, const fd_queued_event *ev, size_t n);
+/* Status of recipient id; false when it has none. */
+bool fd_push_status_get(fd_push *p, int id, fd_push_status *out);
+/* The end of r's next period after now: whole periods of the local clock
+ * for "on the dot" (a 15 min period ends at :00, :15, ...), whole periods
+ * from start for "from now on". */
+double fd_push_next_period(const fd_config *cfg, const fd_recipient *r, double start, double now);
+/* Sends one test message to r now and waits for the outcome. */
+ff_status fd_push_test(const fd_recipient *r, ff_error *err);
 
 /* ---- HTTP (http.c) ------------------------------------------------------- */
 
@@ -309,6 +413,7 @@ typedef struct fd_daemon {
 	fd_store *store;
 	fd_live *live;
 	fd_recorder *recorder;
+	fd_push *push;
 } fd_daemon;
 
 typedef struct fd_route_info {

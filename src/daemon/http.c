@@ -375,6 +375,24 @@ static enum MHD_Result h_config_get(req *r)
 	return reply_json(r, 200, text);
 }
 
+/* Saves cfg and hands it to every part. The caller holds config_lock, so
+ * that concurrent edits cannot interleave file and memory: the file always
+ * holds what memory holds. */
+static ff_status commit_config(req *r, const fd_config *cfg, ff_error *err)
+{
+	fd_daemon *d = r->d;
+	ff_status st = fd_config_save(d->config_path, cfg, err);
+	if (st)
+		return st;
+	d->config = *cfg;
+	fd_live_set_rules(d->live, &cfg->rules);
+	fd_recorder_set_config(d->recorder, cfg);
+	if (d->push)
+		fd_push_set_config(d->push, cfg);
+	fd_log(FD_LOG_INFO, "configuration changed by %s", r->username);
+	return FF_OK;
+}
+
 static enum MHD_Result h_config_put(req *r)
 {
 	fd_config cfg;
@@ -383,20 +401,162 @@ static enum MHD_Result h_config_put(req *r)
 			       : ff_error_set(&err, FF_ERR_INVALID, "body: required");
 	if (st)
 		return reply_error(r, status_of(st), "%s", err.msg);
-	fd_daemon *d = r->d;
-	/* Saving under the lock keeps concurrent PUTs from interleaving
-	 * file and memory: the file always holds what memory holds. */
-	pthread_mutex_lock(&d->config_lock);
-	st = fd_config_save(d->config_path, &cfg, &err);
-	if (!st)
-		d->config = cfg;
-	pthread_mutex_unlock(&d->config_lock);
+	pthread_mutex_lock(&r->d->config_lock);
+	st = commit_config(r, &cfg, &err);
+	pthread_mutex_unlock(&r->d->config_lock);
 	if (st)
 		return reply_error(r, 500, "%s", err.msg);
-	fd_live_set_rules(d->live, &cfg.rules);
-	fd_recorder_set_config(d->recorder, &cfg);
-	fd_log(FD_LOG_INFO, "configuration changed by %s", r->username);
 	return h_config_get(r);
+}
+
+/* ---- Push recipients ------------------------------------------------------ */
+
+static json_t *recipient_json(fd_daemon *d, const fd_recipient *rec)
+{
+	json_t *o = fd_recipient_to_json(rec);
+	fd_push_status ps;
+	memset(&ps, 0, sizeof ps);
+	if (d->push)
+		fd_push_status_get(d->push, rec->id, &ps);
+	json_t *status =
+	    json_pack("{s:b,s:I,s:I,s:I,s:s}", "connected", ps.connected, "queued",
+		      (json_int_t)ps.queued, "delivered", (json_int_t)ps.delivered, "failures",
+		      (json_int_t)ps.failures, "last_error", ps.last_error);
+	if (o && status)
+		json_object_set(o, "status", status);
+	json_decref(status);
+	return o;
+}
+
+/* Index of recipient {id} in cfg, -1 when there is none. */
+static int recipient_index(req *r, const fd_config *cfg)
+{
+	char *end;
+	long id = strtol(r->param, &end, 10);
+	for (int i = 0; !*end && i < cfg->nrecipients; i++)
+		if (cfg->recipients[i].id == id)
+			return i;
+	return -1;
+}
+
+static enum MHD_Result h_recipients(req *r)
+{
+	fd_config cfg;
+	current_config(r->d, &cfg);
+	json_t *a = json_array();
+	for (int i = 0; a && i < cfg.nrecipients; i++)
+		json_array_append_new(a, recipient_json(r->d, &cfg.recipients[i]));
+	return reply_obj(r, 200, a);
+}
+
+/* Recipient {id} of the current configuration; false when there is none. */
+static bool find_recipient(req *r, fd_recipient *out)
+{
+	fd_config cfg;
+	current_config(r->d, &cfg);
+	int i = recipient_index(r, &cfg);
+	if (i >= 0)
+		*out = cfg.recipients[i];
+	return i >= 0;
+}
+
+static enum MHD_Result h_recipient_get(req *r)
+{
+	fd_recipient rec;
+	if (!find_recipient(r, &rec))
+		return reply_error(r, 404, "recipient %s: no such recipient", r->param);
+	return reply_obj(r, 200, recipient_json(r->d, &rec));
+}
+
+/* Adds (index -1) or replaces recipient {id} and stores the configuration;
+ * the reply is the recipient as stored. */
+static enum MHD_Result store_recipient(req *r, bool add)
+{
+	enum MHD_Result sent;
+	json_t *body = body_object(r, &sent);
+	if (!body)
+		return sent;
+	fd_recipient rec;
+	ff_error err = {0};
+	ff_status st = fd_recipient_parse(body, "recipient", &rec, &err);
+	json_decref(body);
+	if (st)
+		return reply_error(r, status_of(st), "%s", err.msg);
+	fd_daemon *d = r->d;
+	pthread_mutex_lock(&d->config_lock);
+	fd_config cfg = d->config;
+	int i = add ? cfg.nrecipients : recipient_index(r, &cfg);
+	unsigned status = 200;
+	if (i < 0) {
+		status = 404;
+		ff_error_set(&err, FF_ERR_END, "recipient %s: no such recipient", r->param);
+	} else if (i == FD_MAX_RECIPIENTS) {
+		status = 409;
+		ff_error_set(&err, FF_ERR_LIMIT, "recipients: at most %d", FD_MAX_RECIPIENTS);
+	} else {
+		rec.id = add ? 0 : cfg.recipients[i].id;
+		for (int id = 1; !rec.id; id++) {
+			int k = 0;
+			while (k < cfg.nrecipients && cfg.recipients[k].id != id)
+				k++;
+			if (k == cfg.nrecipients)
+				rec.id = id;
+		}
+		cfg.recipients[i] = rec;
+		cfg.nrecipients += add;
+		if (commit_config(r, &cfg, &err))
+			status = 500;
+	}
+	pthread_mutex_unlock(&d->config_lock);
+	if (status != 200)
+		return reply_error(r, status, "%s", err.msg);
+	return reply_obj(r, add ? 201 : 200, recipient_json(d, &rec));
+}
+
+static enum MHD_Result h_recipients_add(req *r)
+{
+	return store_recipient(r, true);
+}
+
+static enum MHD_Result h_recipient_put(req *r)
+{
+	return store_recipient(r, false);
+}
+
+static enum MHD_Result h_recipient_delete(req *r)
+{
+	fd_daemon *d = r->d;
+	ff_error err = {0};
+	pthread_mutex_lock(&d->config_lock);
+	fd_config cfg = d->config;
+	int i = recipient_index(r, &cfg);
+	unsigned status = 200;
+	if (i < 0) {
+		status = 404;
+		ff_error_set(&err, FF_ERR_END, "recipient %s: no such recipient", r->param);
+	} else {
+		memmove(&cfg.recipients[i], &cfg.recipients[i + 1],
+			sizeof cfg.recipients[0] * (size_t)(cfg.nrecipients - i - 1));
+		cfg.nrecipients--;
+		if (commit_config(r, &cfg, &err))
+			status = 500;
+	}
+	pthread_mutex_unlock(&d->config_lock);
+	if (status != 200)
+		return reply_error(r, status, "%s", err.msg);
+	return reply_obj(r, 200, json_pack("{s:b}", "deleted", 1));
+}
+
+/* Blocks this connection's thread for at most the network timeout. */
+static enum MHD_Result h_recipient_test(req *r)
+{
+	fd_recipient rec;
+	if (!find_recipient(r, &rec))
+		return reply_error(r, 404, "recipient %s: no such recipient", r->param);
+	ff_error err = {0};
+	if (fd_push_test(&rec, &err))
+		return reply_error(r, 502, "recipient %d: %s", rec.id, err.msg);
+	return reply_obj(r, 200, json_pack("{s:b}", "delivered", 1));
 }
 
 /* ---- Counts and reports --------------------------------------------------- */
@@ -411,27 +571,10 @@ static enum MHD_Result h_counts(req *r)
 	fd_recorder_cumulative(d->recorder, &cum);
 	fd_live_stats_get(d->live, &ls);
 	ff_counts c;
-	memset(&c, 0, sizeof c);
-	for (int i = 0; i < cfg.rules.nlines; i++)
-		for (int k = 0; k < cum.nlines; k++)
-			if (cum.line_id[k] == cfg.rules.lines[i].id)
-				c.line_total[i] = c.line_period[i] = cum.line[k];
-	for (int i = 0; i < cfg.rules.nregions; i++) {
-		for (int k = 0; k < cum.nregions; k++)
-			if (cum.region_id[k] == cfg.rules.regions[i].id)
-				c.region[i].dwell_total = c.region[i].dwell_period = cum.dwell[k];
-		if (i < ls.nregions) {
-			c.region[i].current_total = ls.region_total[i];
-			c.region[i].current_children = ls.region_children[i];
-		}
-	}
+	fd_counts_from_cumulative(&cfg.rules, &cum, NULL, &ls, &c);
 	double now = fd_now();
 	ff_device_info dev;
-	ff_device_info_default(&dev);
-	snprintf(dev.device_name, sizeof dev.device_name, "%s", cfg.device_name);
-	snprintf(dev.cus_device_id, sizeof dev.cus_device_id, "%s", cfg.cus_device_id);
-	snprintf(dev.cus_site_id, sizeof dev.cus_site_id, "%s", cfg.cus_site_id);
-	dev.running_time = (int64_t)(now - d->started);
+	fd_config_device_info(&cfg, d->started, now, &dev);
 	ff_time_info ti;
 	fd_config_time_info(&cfg, now, &ti);
 	ff_report_opts opts = {&dev, &ti, NULL, false};
@@ -588,6 +731,12 @@ static const route routes[] = {
     {{"PUT", "/api/v1/users/{username}/password", FD_ROLE_ADMIN}, h_users_password},
     {{"GET", "/api/v1/config", FD_ROLE_ADMIN}, h_config_get},
     {{"PUT", "/api/v1/config", FD_ROLE_ADMIN}, h_config_put},
+    {{"GET", "/api/v1/recipients", FD_ROLE_ADMIN}, h_recipients},
+    {{"POST", "/api/v1/recipients", FD_ROLE_ADMIN}, h_recipients_add},
+    {{"GET", "/api/v1/recipients/{id}", FD_ROLE_ADMIN}, h_recipient_get},
+    {{"PUT", "/api/v1/recipients/{id}", FD_ROLE_ADMIN}, h_recipient_put},
+    {{"DELETE", "/api/v1/recipients/{id}", FD_ROLE_ADMIN}, h_recipient_delete},
+    {{"POST", "/api/v1/recipients/{id}/test", FD_ROLE_ADMIN}, h_recipient_test},
     {{"GET", "/api/v1/counts", FD_ROLE_VIEWER}, h_counts},
     {{"POST", "/api/v1/counts/reset", FD_ROLE_ADMIN}, h_counts_reset},
     {{"GET", "/api/v1/reports", FD_ROLE_VIEWER}, h_reports},

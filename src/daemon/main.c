@@ -20,6 +20,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <curl/curl.h>
+#include <mosquitto.h>
+
 #include "daemon.h"
 
 #define QUEUE_CAP 4096
@@ -73,7 +76,13 @@ static int run(fd_daemon *d, const char *listen)
 	if (load_config(d, &err) || fd_users_open(users_path, &d->users, &err) ||
 	    fd_store_open(d->db_path, FD_MAX_RECORDS, &d->store, &err) ||
 	    fd_recorder_create(d->store, d->live, &d->config, &d->recorder, &err) ||
-	    fd_recorder_start(d->recorder, &err) ||
+	    fd_push_create(d->db_path, d->recorder, d->live, &d->config, d->started, &d->push,
+			   &err)) {
+		fail("start-up", &err);
+		goto out;
+	}
+	fd_recorder_set_push(d->recorder, d->push);
+	if (fd_push_start(d->push, &err) || fd_recorder_start(d->recorder, &err) ||
 	    fd_live_start(d->live, &d->config.rules, &err) ||
 	    fd_http_start(d, listen, &http, &err)) {
 		fail("start-up", &err);
@@ -101,6 +110,7 @@ out:
 	if (d->live)
 		fd_live_stop(d->live);
 	fd_recorder_destroy(d->recorder);
+	fd_push_destroy(d->push);
 	fd_live_destroy(d->live);
 	fd_store_close(d->store);
 	fd_users_close(d->users);
@@ -152,7 +162,12 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	/* Configuration, users and history are nobody else's business. */
 	umask(077);
+	/* Both libraries want their global set-up before any thread runs. */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) || mosquitto_lib_init())
+		return 1;
 	int rc = run(&d, listen);
+	mosquitto_lib_cleanup();
+	curl_global_cleanup();
 	pthread_mutex_destroy(&d.config_lock);
 	return rc;
 }

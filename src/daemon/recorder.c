@@ -26,6 +26,7 @@
 struct fd_recorder {
 	fd_store *store;
 	fd_live *live;
+	fd_push *push; /* may be NULL */
 	pthread_t thread;
 	bool started;
 
@@ -62,6 +63,58 @@ void fd_cumulative_remap(fd_cumulative *c, const ff_rules *rules)
 	*c = n;
 }
 
+static int find_id(const int *ids, int n, int id)
+{
+	for (int i = 0; i < n; i++)
+		if (ids[i] == id)
+			return i;
+	return -1;
+}
+
+static void dwell_since(ff_dwell_stats *d, const ff_dwell_stats *prev)
+{
+	d->records -= prev->records;
+	d->sum_ms -= prev->sum_ms;
+	d->children_records -= prev->children_records;
+	d->children_sum_ms -= prev->children_sum_ms;
+}
+
+void fd_counts_from_cumulative(const ff_rules *rules, const fd_cumulative *cum,
+			       const fd_cumulative *prev, const fd_live_stats *live, ff_counts *out)
+{
+	memset(out, 0, sizeof *out);
+	bool since_prev = prev && prev->since == cum->since;
+	for (int i = 0; i < rules->nlines; i++) {
+		int k = find_id(cum->line_id, cum->nlines, rules->lines[i].id);
+		if (k < 0)
+			continue;
+		out->line_total[i] = out->line_period[i] = cum->line[k];
+		int j = since_prev ? find_id(prev->line_id, prev->nlines, rules->lines[i].id) : -1;
+		if (j >= 0) {
+			out->line_period[i].in -= prev->line[j].in;
+			out->line_period[i].out -= prev->line[j].out;
+			out->line_period[i].children_in -= prev->line[j].children_in;
+			out->line_period[i].children_out -= prev->line[j].children_out;
+		}
+	}
+	for (int i = 0; i < rules->nregions; i++) {
+		ff_region_counts *rc = &out->region[i];
+		int k = find_id(cum->region_id, cum->nregions, rules->regions[i].id);
+		if (k >= 0) {
+			rc->dwell_total = rc->dwell_period = cum->dwell[k];
+			int j = since_prev
+				    ? find_id(prev->region_id, prev->nregions, rules->regions[i].id)
+				    : -1;
+			if (j >= 0)
+				dwell_since(&rc->dwell_period, &prev->dwell[j]);
+		}
+		if (live && i < live->nregions) {
+			rc->current_total = live->region_total[i];
+			rc->current_children = live->region_children[i];
+		}
+	}
+}
+
 ff_status fd_recorder_create(fd_store *store, fd_live *live, const fd_config *cfg,
 			     fd_recorder **out, ff_error *err)
 {
@@ -94,14 +147,6 @@ void fd_recorder_destroy(fd_recorder *r)
 	fd_recorder_stop(r);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
-}
-
-static int find_id(const int *ids, int n, int id)
-{
-	for (int i = 0; i < n; i++)
-		if (ids[i] == id)
-			return i;
-	return -1;
 }
 
 /* Under the lock: adds an event to the cumulative counts. */
@@ -259,6 +304,8 @@ static void *run(void *arg)
 	unsigned long failures = 0;
 	for (;;) {
 		size_t n = fd_live_pop_events(r->live, batch, BATCH, 1.0);
+		if (r->push)
+			fd_push_offer(r->push, batch, n);
 		pthread_mutex_lock(&r->lock);
 		bool stop = r->stop;
 		pthread_mutex_unlock(&r->lock);
@@ -270,6 +317,11 @@ static void *run(void *arg)
 	}
 	free(batch);
 	return NULL;
+}
+
+void fd_recorder_set_push(fd_recorder *r, fd_push *push)
+{
+	r->push = push;
 }
 
 ff_status fd_recorder_start(fd_recorder *r, ff_error *err)

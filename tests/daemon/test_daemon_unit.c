@@ -48,6 +48,20 @@ static void path_in(void **state, const char *name, char *buf, size_t cap)
 
 /* ---- Configuration ------------------------------------------------------- */
 
+/* Serialised, parsed and serialised again, a configuration is unchanged. */
+static void assert_round_trip(const fd_config *c)
+{
+	char *text = NULL, *again = NULL;
+	fd_config c2;
+	ff_error err = {0};
+	assert_int_equal(fd_config_to_json(c, &text, &err), FF_OK);
+	assert_int_equal(fd_config_parse(text, strlen(text), &c2, &err), FF_OK);
+	assert_int_equal(fd_config_to_json(&c2, &again, &err), FF_OK);
+	assert_string_equal(text, again);
+	free(text);
+	free(again);
+}
+
 static void test_config_round_trip(void **state)
 {
 	(void)state;
@@ -77,14 +91,7 @@ static void test_config_round_trip(void **state)
 	assert_int_equal(c.rules.nlines, 1);
 	assert_int_equal(c.rules.regions[0].id, 7);
 
-	char *text = NULL, *again = NULL;
-	fd_config c2;
-	assert_int_equal(fd_config_to_json(&c, &text, &err), FF_OK);
-	assert_int_equal(fd_config_parse(text, strlen(text), &c2, &err), FF_OK);
-	assert_int_equal(fd_config_to_json(&c2, &again, &err), FF_OK);
-	assert_string_equal(text, again);
-	free(text);
-	free(again);
+	assert_round_trip(&c);
 }
 
 static void expect_rejected(const char *doc, const char *field)
@@ -135,6 +142,143 @@ static void test_config_rejects(void **state)
 	expect_rejected("{\"rules\": {\"tracking_mode\": \"hands\"}}", "rules.tracking_mode");
 	expect_rejected("{\"rules\": {}", "line 1");
 	expect_rejected("[1, 2]", "config: expected an object");
+}
+
+static void test_config_recipients(void **state)
+{
+	(void)state;
+	char doc[2048];
+	snprintf(doc, sizeof doc,
+		 "{\"recipients\": [{\"type\": \"mqtt\", \"host\": \"broker\", \"port\": 8883,"
+		 " \"client_id\": \"c1\", \"username\": \"u\", \"password\": \"p\","
+		 " \"topic\": \"ff/counts\", \"qos\": 2, \"tls\": true,"
+		 " \"periodic_reports\": true, \"periodic_scheme\": \"from_now_on\","
+		 " \"period_min\": 15, \"retransmission\": false,"
+		 " \"content\": {\"device_sn\": false, \"dwell_time_data\": false}},"
+		 " {\"id\": 1, \"url\": \"https://example.com/in\", \"trigger_reports\": false}],"
+		 " %s}",
+		 good_rules);
+	fd_config c;
+	ff_error err = {0};
+	assert_int_equal(fd_config_parse(doc, strlen(doc), &c, &err), FF_OK);
+	assert_int_equal(c.nrecipients, 2);
+	const fd_recipient *m = &c.recipients[0], *h = &c.recipients[1];
+	/* The recipient without an id takes the smallest free one. */
+	assert_int_equal(h->id, 1);
+	assert_int_equal(m->id, 2);
+	assert_int_equal(m->proto, FD_PROTO_MQTT);
+	assert_string_equal(m->host, "broker");
+	assert_int_equal(m->port, 8883);
+	assert_int_equal(m->qos, 2);
+	assert_true(m->tls);
+	assert_true(m->trigger_reports);
+	assert_true(m->periodic_reports);
+	assert_int_equal(m->scheme, FD_SCHEME_FROM_NOW_ON);
+	assert_int_equal(m->period_min, 15);
+	assert_false(m->retransmission);
+	assert_false(m->content.device_sn);
+	assert_false(m->content.dwell_time_data);
+	assert_true(m->content.device_name);
+	assert_int_equal(h->proto, FD_PROTO_HTTP);
+	assert_false(h->trigger_reports);
+	assert_true(h->retransmission);
+
+	assert_round_trip(&c);
+
+	const struct {
+		const char *part, *field;
+	} cases[] = {
+	    {"\"recipients\": {}", "recipients: expected an array"},
+	    {"\"recipients\": [1]", "recipients[0]: expected an object"},
+	    {"\"recipients\": [{}]", "recipients[0].url"},
+	    {"\"recipients\": [{\"url\": \"ftp://x\"}]", "recipients[0].url"},
+	    {"\"recipients\": [{\"url\": \"http://x\", \"colour\": 1}]",
+	     "recipients[0].colour: unknown key"},
+	    {"\"recipients\": [{\"url\": \"http://x\"}, {\"type\": \"mqtt\","
+	     " \"topic\": \"t\"}]",
+	     "recipients[1].host"},
+	    {"\"recipients\": [{\"type\": \"mqtt\", \"host\": \"h\", \"topic\": \"a/#\"}]",
+	     "recipients[0].topic"},
+	    {"\"recipients\": [{\"type\": \"mqtt\", \"host\": \"h\", \"topic\": \"t\","
+	     " \"qos\": 3}]",
+	     "recipients[0].qos"},
+	    {"\"recipients\": [{\"type\": \"coap\"}]", "recipients[0].type"},
+	    {"\"recipients\": [{\"url\": \"http://x\", \"port\": 0}]", "recipients[0].port"},
+	    {"\"recipients\": [{\"url\": \"http://x\", \"period_min\": 0}]",
+	     "recipients[0].period_min"},
+	    {"\"recipients\": [{\"url\": \"http://x\", \"periodic_scheme\": \"daily\"}]",
+	     "recipients[0].periodic_scheme"},
+	    {"\"recipients\": [{\"url\": \"http://x\", \"content\": {\"colour\": true}}]",
+	     "recipients[0].content.colour: unknown key"},
+	    {"\"recipients\": [{\"url\": \"http://x\", \"content\": {\"names\": 1}}]",
+	     "recipients[0].content.names"},
+	    {"\"recipients\": [{\"url\": \"http://x\", \"id\": 9}]", "recipients[0].id"},
+	    {"\"recipients\": [{\"url\": \"http://x\", \"id\": 2},"
+	     " {\"url\": \"http://y\", \"id\": 2}]",
+	     "recipients[1].id: 2 is used twice"},
+	    {"\"recipients\": [{\"url\": \"http://a\"}, {\"url\": \"http://a\"},"
+	     " {\"url\": \"http://a\"}, {\"url\": \"http://a\"}, {\"url\": \"http://a\"},"
+	     " {\"url\": \"http://a\"}, {\"url\": \"http://a\"}, {\"url\": \"http://a\"},"
+	     " {\"url\": \"http://a\"}]",
+	     "recipients: at most 8"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(doc, sizeof doc, "{%s, %s}", cases[i].part, good_rules);
+		expect_rejected(doc, cases[i].field);
+	}
+}
+
+/* Periods are differences of the cumulative counts, unless a reset came
+ * in between. */
+static void test_counts_from_cumulative(void **state)
+{
+	(void)state;
+	ff_rules rules;
+	ff_rules_default(&rules);
+	rules.nlines = 1;
+	rules.lines[0].id = 4;
+	fd_cumulative prev, cum;
+	memset(&prev, 0, sizeof prev);
+	prev.since = 100;
+	prev.nlines = 1;
+	prev.line_id[0] = rules.lines[0].id;
+	prev.line[0].in = 3;
+	prev.line[0].out = 1;
+	cum = prev;
+	cum.line[0].in = 10;
+	cum.line[0].out = 4;
+	ff_counts c;
+	fd_counts_from_cumulative(&rules, &cum, &prev, NULL, &c);
+	assert_int_equal(c.line_total[0].in, 10);
+	assert_int_equal(c.line_period[0].in, 7);
+	assert_int_equal(c.line_period[0].out, 3);
+	cum.since = 200;
+	fd_counts_from_cumulative(&rules, &cum, &prev, NULL, &c);
+	assert_int_equal(c.line_period[0].in, 10);
+	fd_counts_from_cumulative(&rules, &cum, NULL, NULL, &c);
+	assert_int_equal(c.line_period[0].out, 4);
+}
+
+static void test_periodic_schedule(void **state)
+{
+	(void)state;
+	fd_config cfg;
+	fd_config_default(&cfg, NULL);
+	cfg.utc_offset_min = 330; /* a half-hour zone: the dot is local */
+	fd_recipient r;
+	fd_recipient_default(&r);
+	r.period_min = 60;
+	double midnight = 1767225600; /* 2026-01-01T00:00Z */
+	double now = midnight + 10 * 60;
+	/* 00:10Z is 05:40 local: the next local full hour is 06:00, 00:30Z. */
+	assert_true(fd_push_next_period(&cfg, &r, now, now) == midnight + 30 * 60);
+	r.scheme = FD_SCHEME_FROM_NOW_ON;
+	assert_true(fd_push_next_period(&cfg, &r, now, now) == now + 3600);
+	assert_true(fd_push_next_period(&cfg, &r, now, now + 3600) == now + 7200);
+	r.period_min = 15;
+	r.scheme = FD_SCHEME_ON_THE_DOT;
+	cfg.utc_offset_min = 0;
+	assert_true(fd_push_next_period(&cfg, &r, now, now) == midnight + 15 * 60);
 }
 
 static void test_config_save_load(void **state)
@@ -637,6 +781,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_config_round_trip),
 	    cmocka_unit_test(test_config_rejects),
+	    cmocka_unit_test(test_config_recipients),
+	    cmocka_unit_test(test_counts_from_cumulative),
+	    cmocka_unit_test(test_periodic_schedule),
 	    cmocka_unit_test_setup_teardown(test_config_save_load, make_dir, remove_dir),
 	    cmocka_unit_test(test_config_dst),
 	    cmocka_unit_test(test_password_policy),
