@@ -19,7 +19,7 @@ PACKAGES=(build-essential cmake pkg-config clang libclang-rt-14-dev
 	libcmocka-dev libjansson-dev libpng-dev
 	libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
 	libmicrohttpd-dev libsqlite3-dev libsodium-dev curl jq
-	libcurl4-openssl-dev libmosquitto-dev mosquitto)
+	libcurl4-openssl-dev libmosquitto-dev mosquitto python3)
 BENCH_PACKAGES=(python3-opencv python3-numpy)
 
 install_packages() {
