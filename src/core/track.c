@@ -12,7 +12,8 @@
  *     a track coasts without detections;
  *  3. correct matched tracks, start tentative tracks from the rest, and end
  *     tracks unseen for too long. A track counts only once confirmed (seen
- *     in CONFIRM_HITS frames), which removes one-frame noise.
+ *     in CONFIRM_HITS frames over CONFIRM_S seconds, so the rule means the
+ *     same at 5 and at 30 frames per second), which removes passing noise.
  *
  * Track heights are the median of the last FF_HEIGHT_SAMPLES head heights:
  * robust to depth noise and to a few frames of a raised hand or a bent head.
@@ -22,7 +23,8 @@
 
 #include "internal.h"
 
-#define CONFIRM_HITS 6
+#define CONFIRM_HITS 4
+#define CONFIRM_S 0.4
 #define TENTATIVE_MAX_MISSES 1
 #define MAX_COAST_S 0.8   /* a confirmed track survives this long unseen */
 #define GATE_M 0.45       /* largest jump between predicted and detected */
@@ -169,7 +171,7 @@ static void correct(ff_tracker *tr, ff_track *t, const ff_detection *d, double n
 	t->misses = 0;
 	t->last_seen = now;
 	t->matched = true;
-	if (t->hits >= CONFIRM_HITS)
+	if (t->hits >= CONFIRM_HITS && now - t->born >= CONFIRM_S - 1e-6)
 		t->confirmed = true;
 	add_height(tr, t, d->height);
 }
