@@ -35,6 +35,7 @@
 #define MAX_SPEED 3.5     /* m/s */
 #define NO_MATCH 1e9
 #define HEIGHT_JUMP_M 0.30f
+#define SETTLED_SAMPLES 4 /* height samples after which a track's height is known */
 
 void ff_tracker_init(ff_tracker *tr)
 {
@@ -207,7 +208,12 @@ int ff_tracker_update(ff_tracker *tr, const ff_detection *det, int ndet, double 
 			for (int b = 0; b < ndet; b++) {
 				double dx = det[b].fx - k->x, dy = det[b].fy - k->y;
 				double dist = sqrt(dx * dx + dy * dy);
-				double c = dist <= g ? dist : NO_MATCH;
+				/* A settled track never takes a head of another
+				 * height: when its own head flickers out, a noise
+				 * blob or a neighbour must not take its place. */
+				bool other = k->nheights >= SETTLED_SAMPLES &&
+					     fabsf(det[b].height - k->height) > HEIGHT_JUMP_M;
+				double c = dist <= g && !other ? dist : NO_MATCH;
 				if (by_track)
 					tr->cost[a * m + b] = c;
 				else
