@@ -29,7 +29,7 @@
 
 #define BLOB_DROP 0.10f        /* head blob: cells at most this far below its top */
 #define BLOB_MAX_R 0.20        /* a head blob fits inside this radius (m) */
-#define BLOB_MIN_AREA 0.010    /* m^2: a hand or a speckle is smaller */
+#define BLOB_MIN_AREA 0.011    /* m^2: a hand or a speckle is smaller */
 #define BLOB_MAX_AREA 0.080    /* m^2: a large head with a hood still fits */
 #define CROWN_DROP 0.05f       /* a hat's crown: cells this close to its top */
 #define CROWN_MAX_AREA 0.035   /* m^2: a crown is no larger than a head */
@@ -39,7 +39,7 @@
 #define SHOULDER_MAX 0.70f     /* ... and not further */
 #define SHOULDER_FRACTION 0.10 /* share of the ring that must be body */
 #define HEAD_SEPARATION 0.24   /* m on the floor between two accepted heads */
-#define HEAD_MIN_STD 0.023     /* m: spread of a head blob across its narrow axis */
+#define HEAD_MIN_STD 0.025     /* m: spread of a head blob across its narrow axis */
 #define HEAD_MAX_ELONGATION 2.5
 #define TOP_BAND 0.03f         /* head height: mean of the blob's top band */
 
