@@ -21,6 +21,8 @@
 
 #include <cmocka.h>
 
+#include "test_io_util.h"
+
 #include <footfall/sgm.h>
 
 #define MIDDLEBURY FF_SHARED_DIR "/data/middlebury/"
@@ -674,21 +676,21 @@ static void test_float_and_depth(void **state)
 
 /* ---- Files ------------------------------------------------------------------- */
 
-static char tmpdir[64];
+static char *tmpdir;
 
 static int setup_tmp(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/test_sgm_XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
+	tmpdir = tio_mkdtemp();
+	return tmpdir ? 0 : -1;
 }
 
 static int teardown_tmp(void **state)
 {
 	(void)state;
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	tio_rmtree(tmpdir);
+	free(tmpdir);
+	return 0;
 }
 
 static void tmp_path(char *buf, size_t cap, const char *name)

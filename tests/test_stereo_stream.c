@@ -20,6 +20,8 @@
 
 #include <cmocka.h>
 
+#include "test_io_util.h"
+
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 
@@ -27,23 +29,23 @@
 
 enum { W = 48, H = 32 };
 
-static char tmp[64];
+static char *tmp;
 
 static int setup(void **state)
 {
 	(void)state;
 	/* FFmpeg logs to stderr; the errors under test come back as ff_error. */
 	av_log_set_level(AV_LOG_QUIET);
-	strcpy(tmp, "/tmp/ff_stereo_XXXXXX");
-	return mkdtemp(tmp) ? 0 : -1;
+	tmp = tio_mkdtemp();
+	return tmp ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-	return system(cmd) == 0 ? 0 : -1;
+	tio_rmtree(tmp);
+	free(tmp);
+	return 0;
 }
 
 static const char *path(const char *fmt, ...)

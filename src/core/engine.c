@@ -64,8 +64,6 @@ static void apply_rules_to_plane(ff_engine *e)
 	}
 	if (e->plane_known)
 		ff_grid_set_plane(&e->grid, &e->plane);
-	e->det.min_h = r->min_target_height_m;
-	e->det.max_h = r->max_target_height_m;
 }
 
 /* Grid cells of about CELL_AT_HEAD_M at the height of a head, so that a head
