@@ -30,28 +30,11 @@
 #include <microhttpd.h>
 
 #include "daemon.h"
-
-#define FD_BODY_MAX (1u << 20)
-#define COOKIE_NAME "ff_session"
-
-typedef struct req {
-	fd_daemon *d;
-	struct MHD_Connection *conn;
-	const char *method;
-	char *body;
-	size_t len, cap;
-	bool too_big;
-	fd_role role;
-	char username[FD_USERNAME_MAX + 1];
-	const char *token;
-	char param[FD_USERNAME_MAX + 1]; /* the {...} part of the path */
-} req;
-
-typedef enum MHD_Result (*handler)(req *r);
+#include "http_internal.h"
 
 typedef struct route {
 	fd_route_info info;
-	handler fn;
+	fd_handler fn;
 } route;
 
 struct fd_http {
@@ -63,8 +46,8 @@ struct fd_http {
 
 /* Sends body (taken over: freed by libmicrohttpd) with the usual headers;
  * cookie, when given, becomes a Set-Cookie header. */
-static enum MHD_Result reply_full(req *r, unsigned status, const char *type, char *body, size_t len,
-				  const char *cookie, int retry_after)
+enum MHD_Result fd_reply_full(fd_req *r, unsigned status, const char *type, char *body, size_t len,
+			      const char *cookie, int retry_after)
 {
 	struct MHD_Response *resp =
 	    MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
@@ -87,36 +70,31 @@ static enum MHD_Result reply_full(req *r, unsigned status, const char *type, cha
 	return ret;
 }
 
-static enum MHD_Result reply_text(req *r, unsigned status, const char *type, char *body, size_t len)
+enum MHD_Result fd_reply_text(fd_req *r, unsigned status, const char *type, char *body, size_t len)
 {
-	return reply_full(r, status, type, body, len, NULL, 0);
+	return fd_reply_full(r, status, type, body, len, NULL, 0);
 }
 
 /* Sends a JSON document (owned text) or a 500 when it is NULL. */
-static enum MHD_Result reply_json(req *r, unsigned status, char *text)
+enum MHD_Result fd_reply_json(fd_req *r, unsigned status, char *text)
 {
 	if (!text) {
 		static const char oom[] = "{\"error\":\"out of memory\"}";
 		char *copy = strdup(oom);
-		return copy ? reply_text(r, 500, "application/json", copy, strlen(copy)) : MHD_NO;
+		return copy ? fd_reply_text(r, 500, "application/json", copy, strlen(copy))
+			    : MHD_NO;
 	}
-	return reply_text(r, status, "application/json", text, strlen(text));
+	return fd_reply_text(r, status, "application/json", text, strlen(text));
 }
 
-static enum MHD_Result reply_obj(req *r, unsigned status, json_t *obj)
+enum MHD_Result fd_reply_obj(fd_req *r, unsigned status, json_t *obj)
 {
 	char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
 	json_decref(obj);
-	return reply_json(r, status, text);
+	return fd_reply_json(r, status, text);
 }
 
-static enum MHD_Result reply_error(req *r, unsigned status, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static enum MHD_Result reply_error(req *r, unsigned status, const char *fmt, ...)
+enum MHD_Result fd_reply_error(fd_req *r, unsigned status, const char *fmt, ...)
 {
 	char msg[FF_ERROR_MAX + 64];
 	va_list ap;
@@ -125,10 +103,10 @@ static enum MHD_Result reply_error(req *r, unsigned status, const char *fmt, ...
 	va_end(ap);
 	if (status >= 500)
 		fd_log(FD_LOG_ERROR, "http: %s", msg);
-	return reply_obj(r, status, json_pack("{s:s}", "error", msg));
+	return fd_reply_obj(r, status, json_pack("{s:s}", "error", msg));
 }
 
-static unsigned status_of(ff_status st)
+unsigned fd_http_status_of(ff_status st)
 {
 	switch (st) {
 	case FF_OK:
@@ -148,54 +126,54 @@ static unsigned status_of(ff_status st)
 
 /* Parses the request body as a JSON object; on failure replies 400 and
  * returns NULL with *sent set. */
-static json_t *body_object(req *r, enum MHD_Result *sent)
+json_t *fd_body_object(fd_req *r, enum MHD_Result *sent)
 {
 	json_error_t e;
 	json_t *v = r->body ? json_loadb(r->body, r->len, 0, &e) : NULL;
 	if (!v || !json_is_object(v)) {
-		*sent = v ? reply_error(r, 400, "body: expected a JSON object")
-			  : reply_error(r, 400, "body: %s",
-					r->body ? e.text : "a JSON object is required");
+		*sent = v ? fd_reply_error(r, 400, "body: expected a JSON object")
+			  : fd_reply_error(r, 400, "body: %s",
+					   r->body ? e.text : "a JSON object is required");
 		json_decref(v);
 		return NULL;
 	}
 	return v;
 }
 
-static const char *str_field(json_t *obj, const char *key)
+const char *fd_str_field(json_t *obj, const char *key)
 {
 	return json_string_value(json_object_get(obj, key));
 }
 
 /* ---- Status, activation, sessions ---------------------------------------- */
 
-static void current_config(fd_daemon *d, fd_config *out)
+void fd_current_config(fd_daemon *d, fd_config *out)
 {
 	pthread_mutex_lock(&d->config_lock);
 	*out = d->config;
 	pthread_mutex_unlock(&d->config_lock);
 }
 
-static enum MHD_Result h_status(req *r)
+static enum MHD_Result h_status(fd_req *r)
 {
 	fd_config cfg;
-	current_config(r->d, &cfg);
+	fd_current_config(r->d, &cfg);
 	double now = fd_now();
 	ff_time_info ti;
 	fd_config_time_info(&cfg, now, &ti);
 	char when[FF_TIME_STR_MAX] = "";
 	ff_time_format(now, ti.utc_offset_min, when, sizeof when, NULL);
-	return reply_obj(r, 200,
-			 json_pack("{s:b,s:s,s:s,s:s,s:b,s:I}", "activated",
-				   fd_users_activated(r->d->users), "version", FF_VERSION, "time",
-				   when, "time_zone", ti.time_zone, "dst_status", ti.dst_status,
-				   "running_time", (json_int_t)(now - r->d->started)));
+	return fd_reply_obj(
+	    r, 200,
+	    json_pack("{s:b,s:s,s:s,s:s,s:b,s:I}", "activated", fd_users_activated(r->d->users),
+		      "version", FF_VERSION, "time", when, "time_zone", ti.time_zone, "dst_status",
+		      ti.dst_status, "running_time", (json_int_t)(now - r->d->started)));
 }
 
-static enum MHD_Result h_activate(req *r)
+static enum MHD_Result h_activate(fd_req *r)
 {
 	enum MHD_Result sent = MHD_NO;
-	json_t *b = body_object(r, &sent);
+	json_t *b = fd_body_object(r, &sent);
 	if (!b)
 		return sent;
 	const char *q[FD_QUESTIONS] = {NULL, NULL, NULL}, *a[FD_QUESTIONS] = {NULL, NULL, NULL};
@@ -209,25 +187,25 @@ static enum MHD_Result h_activate(req *r)
 				  "security_questions: exactly %d questions with answers",
 				  FD_QUESTIONS);
 	for (int i = 0; !st && i < FD_QUESTIONS; i++) {
-		q[i] = str_field(json_array_get(qs, (size_t)i), "question");
-		a[i] = str_field(json_array_get(qs, (size_t)i), "answer");
+		q[i] = fd_str_field(json_array_get(qs, (size_t)i), "question");
+		a[i] = fd_str_field(json_array_get(qs, (size_t)i), "answer");
 	}
 	if (!st)
-		st = fd_users_activate(r->d->users, str_field(b, "password"), q, a, &err);
+		st = fd_users_activate(r->d->users, fd_str_field(b, "password"), q, a, &err);
 	json_decref(b);
 	if (st)
-		return reply_error(r, status_of(st), "%s", err.msg);
+		return fd_reply_error(r, fd_http_status_of(st), "%s", err.msg);
 	fd_log(FD_LOG_INFO, "device activated");
-	return reply_obj(r, 200, json_pack("{s:b}", "activated", 1));
+	return fd_reply_obj(r, 200, json_pack("{s:b}", "activated", 1));
 }
 
-static enum MHD_Result h_login(req *r)
+static enum MHD_Result h_login(fd_req *r)
 {
 	enum MHD_Result sent = MHD_NO;
-	json_t *b = body_object(r, &sent);
+	json_t *b = fd_body_object(r, &sent);
 	if (!b)
 		return sent;
-	const char *user = str_field(b, "username"), *pw = str_field(b, "password");
+	const char *user = fd_str_field(b, "username"), *pw = fd_str_field(b, "password");
 	char token[FD_TOKEN_LEN + 1], name[FD_USERNAME_MAX + 1] = "";
 	int retry = 0;
 	fd_login res =
@@ -238,13 +216,13 @@ static enum MHD_Result h_login(req *r)
 	if (res == FD_LOGIN_LOCKED) {
 		fd_log(FD_LOG_WARN, "login of '%s' refused: locked out", name);
 		char *text = strdup("{\"error\":\"too many failed logins, try again later\"}");
-		return text
-			   ? reply_full(r, 429, "application/json", text, strlen(text), NULL, retry)
-			   : MHD_NO;
+		return text ? fd_reply_full(r, 429, "application/json", text, strlen(text), NULL,
+					    retry)
+			    : MHD_NO;
 	}
 	if (res != FD_LOGIN_OK) {
 		fd_log(FD_LOG_WARN, "login of '%s' failed", name);
-		return reply_error(r, 401, "wrong username or password");
+		return fd_reply_error(r, 401, "wrong username or password");
 	}
 	char cookie[FD_TOKEN_LEN + 96];
 	snprintf(cookie, sizeof cookie, COOKIE_NAME "=%s; Path=/; HttpOnly; SameSite=Strict",
@@ -255,43 +233,43 @@ static enum MHD_Result h_login(req *r)
 	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	if (!text)
-		return reply_json(r, 500, NULL);
-	return reply_full(r, 200, "application/json", text, strlen(text), cookie, 0);
+		return fd_reply_json(r, 500, NULL);
+	return fd_reply_full(r, 200, "application/json", text, strlen(text), cookie, 0);
 }
 
-static enum MHD_Result h_whoami(req *r)
+static enum MHD_Result h_whoami(fd_req *r)
 {
-	return reply_obj(r, 200,
-			 json_pack("{s:s,s:s}", "username", r->username, "role",
-				   r->role == FD_ROLE_ADMIN ? "admin" : "viewer"));
+	return fd_reply_obj(r, 200,
+			    json_pack("{s:s,s:s}", "username", r->username, "role",
+				      r->role == FD_ROLE_ADMIN ? "admin" : "viewer"));
 }
 
-static enum MHD_Result h_logout(req *r)
+static enum MHD_Result h_logout(fd_req *r)
 {
 	fd_users_logout(r->d->users, r->token);
 	char *text = strdup("{}");
 	if (!text)
 		return MHD_NO;
-	return reply_full(r, 200, "application/json", text, 2,
-			  COOKIE_NAME "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0", 0);
+	return fd_reply_full(r, 200, "application/json", text, 2,
+			     COOKIE_NAME "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0", 0);
 }
 
 /* ---- Users ---------------------------------------------------------------- */
 
-static enum MHD_Result h_users(req *r)
+static enum MHD_Result h_users(fd_req *r)
 {
 	char *text = NULL;
 	fd_users_list_json(r->d->users, &text, NULL);
-	return reply_json(r, 200, text);
+	return fd_reply_json(r, 200, text);
 }
 
-static enum MHD_Result h_users_add(req *r)
+static enum MHD_Result h_users_add(fd_req *r)
 {
 	enum MHD_Result sent = MHD_NO;
-	json_t *b = body_object(r, &sent);
+	json_t *b = fd_body_object(r, &sent);
 	if (!b)
 		return sent;
-	const char *user = str_field(b, "username"), *pw = str_field(b, "password");
+	const char *user = fd_str_field(b, "username"), *pw = fd_str_field(b, "password");
 	ff_error err = {0};
 	ff_status st = !user ? ff_error_set(&err, FF_ERR_INVALID, "username: required")
 		       : !pw ? ff_error_set(&err, FF_ERR_INVALID, "password: required")
@@ -299,49 +277,50 @@ static enum MHD_Result h_users_add(req *r)
 	json_t *o = st ? NULL : json_pack("{s:s,s:s}", "username", user, "role", "viewer");
 	json_decref(b);
 	if (st)
-		return reply_error(r, st == FF_ERR_LIMIT ? 409 : status_of(st), "%s", err.msg);
-	return reply_obj(r, 201, o);
+		return fd_reply_error(r, st == FF_ERR_LIMIT ? 409 : fd_http_status_of(st), "%s",
+				      err.msg);
+	return fd_reply_obj(r, 201, o);
 }
 
-static enum MHD_Result h_users_delete(req *r)
+static enum MHD_Result h_users_delete(fd_req *r)
 {
 	ff_error err = {0};
 	ff_status st = fd_users_delete(r->d->users, r->param, &err);
 	if (st)
-		return reply_error(r, status_of(st), "%s", err.msg);
-	return reply_obj(r, 200, json_pack("{s:s}", "deleted", r->param));
+		return fd_reply_error(r, fd_http_status_of(st), "%s", err.msg);
+	return fd_reply_obj(r, 200, json_pack("{s:s}", "deleted", r->param));
 }
 
-static enum MHD_Result h_users_password(req *r)
+static enum MHD_Result h_users_password(fd_req *r)
 {
 	enum MHD_Result sent = MHD_NO;
-	json_t *b = body_object(r, &sent);
+	json_t *b = fd_body_object(r, &sent);
 	if (!b)
 		return sent;
-	const char *pw = str_field(b, "password");
+	const char *pw = fd_str_field(b, "password");
 	ff_error err = {0};
 	ff_status st = pw ? fd_users_set_password(r->d->users, r->param, pw, &err)
 			  : ff_error_set(&err, FF_ERR_INVALID, "password: required");
 	json_decref(b);
 	if (st)
-		return reply_error(r, status_of(st), "%s", err.msg);
-	return reply_obj(r, 200, json_pack("{s:s}", "username", r->param));
+		return fd_reply_error(r, fd_http_status_of(st), "%s", err.msg);
+	return fd_reply_obj(r, 200, json_pack("{s:s}", "username", r->param));
 }
 
-static enum MHD_Result h_questions(req *r)
+static enum MHD_Result h_questions(fd_req *r)
 {
 	char *text = NULL;
 	fd_users_questions_json(r->d->users, &text, NULL);
-	return reply_json(r, 200, text);
+	return fd_reply_json(r, 200, text);
 }
 
-static enum MHD_Result h_recover(req *r)
+static enum MHD_Result h_recover(fd_req *r)
 {
 	enum MHD_Result sent = MHD_NO;
-	json_t *b = body_object(r, &sent);
+	json_t *b = fd_body_object(r, &sent);
 	if (!b)
 		return sent;
-	const char *pw = str_field(b, "password");
+	const char *pw = fd_str_field(b, "password");
 	json_t *ans = json_object_get(b, "answers");
 	const char *a[FD_QUESTIONS] = {NULL, NULL, NULL};
 	for (int i = 0; i < FD_QUESTIONS; i++)
@@ -350,15 +329,16 @@ static enum MHD_Result h_recover(req *r)
 	int retry = 0;
 	enum MHD_Result ret;
 	if (!pw || fd_password_policy(pw, &err)) {
-		ret = reply_error(r, 400, "%s", pw ? err.msg : "password: required");
+		ret = fd_reply_error(r, 400, "%s", pw ? err.msg : "password: required");
 	} else {
 		fd_login res = fd_users_recover(r->d->users, a, pw, &retry, &err);
 		if (res == FD_LOGIN_OK)
-			ret = reply_obj(r, 200, json_pack("{s:b}", "recovered", 1));
+			ret = fd_reply_obj(r, 200, json_pack("{s:b}", "recovered", 1));
 		else if (res == FD_LOGIN_LOCKED)
-			ret = reply_error(r, 429, "too many failed attempts, try again later");
+			ret = fd_reply_error(r, 429, "too many failed attempts, try again later");
 		else
-			ret = reply_error(r, err.code == FF_ERR_STATE ? 409 : 401, "%s", err.msg);
+			ret =
+			    fd_reply_error(r, err.code == FF_ERR_STATE ? 409 : 401, "%s", err.msg);
 	}
 	json_decref(b);
 	return ret;
@@ -366,19 +346,19 @@ static enum MHD_Result h_recover(req *r)
 
 /* ---- Configuration -------------------------------------------------------- */
 
-static enum MHD_Result h_config_get(req *r)
+static enum MHD_Result h_config_get(fd_req *r)
 {
 	fd_config cfg;
-	current_config(r->d, &cfg);
+	fd_current_config(r->d, &cfg);
 	char *text = NULL;
 	fd_config_to_json(&cfg, &text, NULL);
-	return reply_json(r, 200, text);
+	return fd_reply_json(r, 200, text);
 }
 
 /* Saves cfg and hands it to every part. The caller holds config_lock, so
  * that concurrent edits cannot interleave file and memory: the file always
  * holds what memory holds. */
-static ff_status commit_config(req *r, const fd_config *cfg, ff_error *err)
+ff_status fd_commit_config(fd_req *r, const fd_config *cfg, ff_error *err)
 {
 	fd_daemon *d = r->d;
 	ff_status st = fd_config_save(d->config_path, cfg, err);
@@ -393,19 +373,19 @@ static ff_status commit_config(req *r, const fd_config *cfg, ff_error *err)
 	return FF_OK;
 }
 
-static enum MHD_Result h_config_put(req *r)
+static enum MHD_Result h_config_put(fd_req *r)
 {
 	fd_config cfg;
 	ff_error err = {0};
 	ff_status st = r->body ? fd_config_parse(r->body, r->len, &cfg, &err)
 			       : ff_error_set(&err, FF_ERR_INVALID, "body: required");
 	if (st)
-		return reply_error(r, status_of(st), "%s", err.msg);
+		return fd_reply_error(r, fd_http_status_of(st), "%s", err.msg);
 	pthread_mutex_lock(&r->d->config_lock);
-	st = commit_config(r, &cfg, &err);
+	st = fd_commit_config(r, &cfg, &err);
 	pthread_mutex_unlock(&r->d->config_lock);
 	if (st)
-		return reply_error(r, 500, "%s", err.msg);
+		return fd_reply_error(r, 500, "%s", err.msg);
 	return h_config_get(r);
 }
 
@@ -429,7 +409,7 @@ static json_t *recipient_json(fd_daemon *d, const fd_recipient *rec)
 }
 
 /* Index of recipient {id} in cfg, -1 when there is none. */
-static int recipient_index(req *r, const fd_config *cfg)
+static int recipient_index(fd_req *r, const fd_config *cfg)
 {
 	char *end;
 	long id = strtol(r->param, &end, 10);
@@ -439,41 +419,41 @@ static int recipient_index(req *r, const fd_config *cfg)
 	return -1;
 }
 
-static enum MHD_Result h_recipients(req *r)
+static enum MHD_Result h_recipients(fd_req *r)
 {
 	fd_config cfg;
-	current_config(r->d, &cfg);
+	fd_current_config(r->d, &cfg);
 	json_t *a = json_array();
 	for (int i = 0; a && i < cfg.nrecipients; i++)
 		json_array_append_new(a, recipient_json(r->d, &cfg.recipients[i]));
-	return reply_obj(r, 200, a);
+	return fd_reply_obj(r, 200, a);
 }
 
 /* Recipient {id} of the current configuration; false when there is none. */
-static bool find_recipient(req *r, fd_recipient *out)
+static bool find_recipient(fd_req *r, fd_recipient *out)
 {
 	fd_config cfg;
-	current_config(r->d, &cfg);
+	fd_current_config(r->d, &cfg);
 	int i = recipient_index(r, &cfg);
 	if (i >= 0)
 		*out = cfg.recipients[i];
 	return i >= 0;
 }
 
-static enum MHD_Result h_recipient_get(req *r)
+static enum MHD_Result h_recipient_get(fd_req *r)
 {
 	fd_recipient rec;
 	if (!find_recipient(r, &rec))
-		return reply_error(r, 404, "recipient %s: no such recipient", r->param);
-	return reply_obj(r, 200, recipient_json(r->d, &rec));
+		return fd_reply_error(r, 404, "recipient %s: no such recipient", r->param);
+	return fd_reply_obj(r, 200, recipient_json(r->d, &rec));
 }
 
 /* Adds (index -1) or replaces recipient {id} and stores the configuration;
  * the reply is the recipient as stored. */
-static enum MHD_Result store_recipient(req *r, bool add)
+static enum MHD_Result store_recipient(fd_req *r, bool add)
 {
 	enum MHD_Result sent;
-	json_t *body = body_object(r, &sent);
+	json_t *body = fd_body_object(r, &sent);
 	if (!body)
 		return sent;
 	fd_recipient rec;
@@ -481,7 +461,7 @@ static enum MHD_Result store_recipient(req *r, bool add)
 	ff_status st = fd_recipient_parse(body, "recipient", &rec, &err);
 	json_decref(body);
 	if (st)
-		return reply_error(r, status_of(st), "%s", err.msg);
+		return fd_reply_error(r, fd_http_status_of(st), "%s", err.msg);
 	fd_daemon *d = r->d;
 	pthread_mutex_lock(&d->config_lock);
 	fd_config cfg = d->config;
@@ -504,26 +484,26 @@ static enum MHD_Result store_recipient(req *r, bool add)
 		}
 		cfg.recipients[i] = rec;
 		cfg.nrecipients += add;
-		if (commit_config(r, &cfg, &err))
+		if (fd_commit_config(r, &cfg, &err))
 			status = 500;
 	}
 	pthread_mutex_unlock(&d->config_lock);
 	if (status != 200)
-		return reply_error(r, status, "%s", err.msg);
-	return reply_obj(r, add ? 201 : 200, recipient_json(d, &rec));
+		return fd_reply_error(r, status, "%s", err.msg);
+	return fd_reply_obj(r, add ? 201 : 200, recipient_json(d, &rec));
 }
 
-static enum MHD_Result h_recipients_add(req *r)
+static enum MHD_Result h_recipients_add(fd_req *r)
 {
 	return store_recipient(r, true);
 }
 
-static enum MHD_Result h_recipient_put(req *r)
+static enum MHD_Result h_recipient_put(fd_req *r)
 {
 	return store_recipient(r, false);
 }
 
-static enum MHD_Result h_recipient_delete(req *r)
+static enum MHD_Result h_recipient_delete(fd_req *r)
 {
 	fd_daemon *d = r->d;
 	ff_error err = {0};
@@ -538,36 +518,36 @@ static enum MHD_Result h_recipient_delete(req *r)
 		memmove(&cfg.recipients[i], &cfg.recipients[i + 1],
 			sizeof cfg.recipients[0] * (size_t)(cfg.nrecipients - i - 1));
 		cfg.nrecipients--;
-		if (commit_config(r, &cfg, &err))
+		if (fd_commit_config(r, &cfg, &err))
 			status = 500;
 	}
 	pthread_mutex_unlock(&d->config_lock);
 	if (status != 200)
-		return reply_error(r, status, "%s", err.msg);
-	return reply_obj(r, 200, json_pack("{s:b}", "deleted", 1));
+		return fd_reply_error(r, status, "%s", err.msg);
+	return fd_reply_obj(r, 200, json_pack("{s:b}", "deleted", 1));
 }
 
 /* Blocks this connection's thread for at most the network timeout. */
-static enum MHD_Result h_recipient_test(req *r)
+static enum MHD_Result h_recipient_test(fd_req *r)
 {
 	fd_recipient rec;
 	if (!find_recipient(r, &rec))
-		return reply_error(r, 404, "recipient %s: no such recipient", r->param);
+		return fd_reply_error(r, 404, "recipient %s: no such recipient", r->param);
 	ff_error err = {0};
 	if (fd_push_test(&rec, &err))
-		return reply_error(r, 502, "recipient %d: %s", rec.id, err.msg);
-	return reply_obj(r, 200, json_pack("{s:b}", "delivered", 1));
+		return fd_reply_error(r, 502, "recipient %d: %s", rec.id, err.msg);
+	return fd_reply_obj(r, 200, json_pack("{s:b}", "delivered", 1));
 }
 
 /* ---- Counts and reports --------------------------------------------------- */
 
-static enum MHD_Result h_counts(req *r)
+static enum MHD_Result h_counts(fd_req *r)
 {
 	fd_daemon *d = r->d;
 	fd_config cfg;
 	fd_cumulative cum;
 	fd_live_stats ls;
-	current_config(d, &cfg);
+	fd_current_config(d, &cfg);
 	fd_recorder_cumulative(d->recorder, &cum);
 	fd_live_stats_get(d->live, &ls);
 	ff_counts c;
@@ -581,18 +561,18 @@ static enum MHD_Result h_counts(req *r)
 	char *text = NULL;
 	ff_error err = {0};
 	if (ff_report_periodic(&opts, &cfg.rules, &c, cum.since, now, &text, &err))
-		return reply_error(r, 500, "%s", err.msg);
-	return reply_json(r, 200, text);
+		return fd_reply_error(r, 500, "%s", err.msg);
+	return fd_reply_json(r, 200, text);
 }
 
-static enum MHD_Result h_counts_reset(req *r)
+static enum MHD_Result h_counts_reset(fd_req *r)
 {
 	fd_recorder_reset(r->d->recorder);
 	fd_log(FD_LOG_INFO, "cumulative counts reset by %s", r->username);
-	return reply_obj(r, 200, json_pack("{s:b}", "reset", 1));
+	return fd_reply_obj(r, 200, json_pack("{s:b}", "reset", 1));
 }
 
-static const char *arg(req *r, const char *name)
+const char *fd_query_arg(fd_req *r, const char *name)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
@@ -605,72 +585,73 @@ static int choice(const char *v, const char *const *names, int n)
 	return -1;
 }
 
-static enum MHD_Result h_reports(req *r)
+static enum MHD_Result h_reports(fd_req *r)
 {
 	static const char *const events[] = {"line", "region", "dwell"};
 	static const char *const units[] = {"hour", "day", "month"};
 	fd_config cfg;
-	current_config(r->d, &cfg);
+	fd_current_config(r->d, &cfg);
 	double now = fd_now();
 	ff_time_info ti;
 	fd_config_time_info(&cfg, now, &ti);
 	fd_report_query q = {0};
 	q.offset_min = ti.utc_offset_min;
-	const char *ev = arg(r, "event"), *unit = arg(r, "unit"), *fmt = arg(r, "format");
-	const char *from = arg(r, "from"), *to = arg(r, "to");
+	const char *ev = fd_query_arg(r, "event"), *unit = fd_query_arg(r, "unit"),
+		   *fmt = fd_query_arg(r, "format");
+	const char *from = fd_query_arg(r, "from"), *to = fd_query_arg(r, "to");
 	int k = choice(ev, events, 3), u = unit ? choice(unit, units, 3) : 0;
 	if (k < 0)
-		return reply_error(r, 400, "event: expected line, region or dwell");
+		return fd_reply_error(r, 400, "event: expected line, region or dwell");
 	if (u < 0)
-		return reply_error(r, 400, "unit: expected hour, day or month");
+		return fd_reply_error(r, 400, "unit: expected hour, day or month");
 	q.kind = (fd_event_kind)k;
 	q.unit = (fd_unit)u;
 	if (fmt && strcmp(fmt, "csv") && strcmp(fmt, "json"))
-		return reply_error(r, 400, "format: expected csv or json");
+		return fd_reply_error(r, 400, "format: expected csv or json");
 	q.csv = fmt && !strcmp(fmt, "csv");
 	ff_error err = {0};
 	q.to = now;
 	if (to && fd_iso_parse(to, q.offset_min, &q.to, &err))
-		return reply_error(r, 400, "to: %s", err.msg);
+		return fd_reply_error(r, 400, "to: %s", err.msg);
 	q.from = q.to - 86400;
 	if (from && fd_iso_parse(from, q.offset_min, &q.from, &err))
-		return reply_error(r, 400, "from: %s", err.msg);
+		return fd_reply_error(r, 400, "from: %s", err.msg);
 	if (q.from >= q.to)
-		return reply_error(r, 400, "from: must be before to");
+		return fd_reply_error(r, 400, "from: must be before to");
 	const char *idname = q.kind == FD_KIND_LINE ? "line" : "region";
-	const char *id = arg(r, idname);
-	if (arg(r, q.kind == FD_KIND_LINE ? "region" : "line"))
-		return reply_error(r, 400, "%s: not a parameter of event=%s",
-				   q.kind == FD_KIND_LINE ? "region" : "line", events[k]);
+	const char *id = fd_query_arg(r, idname);
+	if (fd_query_arg(r, q.kind == FD_KIND_LINE ? "region" : "line"))
+		return fd_reply_error(r, 400, "%s: not a parameter of event=%s",
+				      q.kind == FD_KIND_LINE ? "region" : "line", events[k]);
 	if (id) {
 		char *end;
 		long v = strtol(id, &end, 10);
 		if (*end || end == id || v <= 0 || v > 1000000)
-			return reply_error(r, 400, "%s: expected a positive id", idname);
+			return fd_reply_error(r, 400, "%s: expected a positive id", idname);
 		q.id = (int)v;
 	}
 	char *text = NULL;
 	size_t len = 0;
 	if (fd_store_report(r->d->db_path, &q, &text, &len, &err))
-		return reply_error(r, 500, "%s", err.msg);
+		return fd_reply_error(r, 500, "%s", err.msg);
 	if (!q.csv)
-		return reply_text(r, 200, "application/json", text, len);
-	return reply_text(r, 200, "text/csv; charset=utf-8", text, len);
+		return fd_reply_text(r, 200, "application/json", text, len);
+	return fd_reply_text(r, 200, "text/csv; charset=utf-8", text, len);
 }
 
-static enum MHD_Result h_live(req *r)
+static enum MHD_Result h_live(fd_req *r)
 {
 	fd_live_stats s;
 	fd_live_stats_get(r->d->live, &s);
-	return reply_obj(r, 200,
-			 json_pack("{s:s,s:I,s:f,s:i,s:I,s:I}", "source", r->d->source, "frames",
-				   (json_int_t)s.frames, "fps", s.fps, "tracks", s.tracks,
-				   "dropped_events", (json_int_t)s.dropped_events, "source_errors",
-				   (json_int_t)s.source_errors));
+	return fd_reply_obj(r, 200,
+			    json_pack("{s:s,s:I,s:f,s:i,s:I,s:I}", "source", r->d->source, "frames",
+				      (json_int_t)s.frames, "fps", s.fps, "tracks", s.tracks,
+				      "dropped_events", (json_int_t)s.dropped_events,
+				      "source_errors", (json_int_t)s.source_errors));
 }
 
 /* Prometheus text exposition of the pipeline and the cumulative counts. */
-static enum MHD_Result h_metrics(req *r)
+static enum MHD_Result h_metrics(fd_req *r)
 {
 	fd_live_stats s;
 	fd_cumulative cum;
@@ -679,7 +660,7 @@ static enum MHD_Result h_metrics(req *r)
 	size_t cap = 4096, n = 0;
 	char *buf = malloc(cap);
 	if (!buf)
-		return reply_json(r, 500, NULL);
+		return fd_reply_json(r, 500, NULL);
 #define EMIT(...) n += (size_t)snprintf(buf + n, n < cap ? cap - n : 0, __VA_ARGS__)
 	EMIT("# TYPE footfall_frames_total counter\nfootfall_frames_total %llu\n"
 	     "# TYPE footfall_fps gauge\nfootfall_fps %.2f\n"
@@ -701,18 +682,18 @@ static enum MHD_Result h_metrics(req *r)
 #undef EMIT
 	if (n >= cap) {
 		free(buf);
-		return reply_error(r, 500, "metrics: too long");
+		return fd_reply_error(r, 500, "metrics: too long");
 	}
-	return reply_text(r, 200, "text/plain; version=0.0.4", buf, n);
+	return fd_reply_text(r, 200, "text/plain; version=0.0.4", buf, n);
 }
 
-static enum MHD_Result h_openapi(req *r)
+static enum MHD_Result h_openapi(fd_req *r)
 {
 	char *copy = malloc(fd_openapi_json_len);
 	if (!copy)
-		return reply_json(r, 500, NULL);
+		return fd_reply_json(r, 500, NULL);
 	memcpy(copy, fd_openapi_json, fd_openapi_json_len);
-	return reply_text(r, 200, "application/json", copy, fd_openapi_json_len);
+	return fd_reply_text(r, 200, "application/json", copy, fd_openapi_json_len);
 }
 
 /* ---- Routing -------------------------------------------------------------- */
@@ -773,7 +754,7 @@ static bool match_path(const char *tmpl, const char *url, char *param, size_t ca
 	return *tmpl == '\0' && *url == '\0';
 }
 
-static enum MHD_Result dispatch(req *r, const char *url)
+static enum MHD_Result dispatch(fd_req *r, const char *url)
 {
 	const route *found = NULL;
 	bool path_known = false;
@@ -785,10 +766,10 @@ static enum MHD_Result dispatch(req *r, const char *url)
 			found = &routes[i];
 	}
 	if (!found)
-		return path_known ? reply_error(r, 405, "method %s not allowed here", r->method)
-				  : reply_error(r, 404, "no such resource");
+		return path_known ? fd_reply_error(r, 405, "method %s not allowed here", r->method)
+				  : fd_reply_error(r, 404, "no such resource");
 	if (r->too_big)
-		return reply_error(r, 413, "body: at most %u bytes", FD_BODY_MAX);
+		return fd_reply_error(r, 413, "body: at most %u bytes", FD_BODY_MAX);
 	const char *auth = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
 	r->token = auth && !strncmp(auth, "Bearer ", 7)
 		       ? auth + 7
@@ -796,8 +777,8 @@ static enum MHD_Result dispatch(req *r, const char *url)
 	r->role = fd_users_session(r->d->users, r->token, r->username);
 	if (r->role < found->info.role) {
 		if (r->role == FD_ROLE_NONE)
-			return reply_error(r, 401, "authentication required");
-		return reply_error(r, 403, "administrators only");
+			return fd_reply_error(r, 401, "authentication required");
+		return fd_reply_error(r, 403, "administrators only");
 	}
 	return found->fn(r);
 }
@@ -807,7 +788,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				  size_t *upload_size, void **con_cls)
 {
 	(void)version;
-	req *r = *con_cls;
+	fd_req *r = *con_cls;
 	if (!r) {
 		r = calloc(1, sizeof *r);
 		if (!r)
@@ -849,7 +830,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)cls;
 	(void)conn;
 	(void)toe;
-	req *r = *con_cls;
+	fd_req *r = *con_cls;
 	if (r) {
 		free(r->body);
 		free(r);
