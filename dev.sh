@@ -19,8 +19,9 @@ PACKAGES=(build-essential cmake pkg-config clang libclang-rt-14-dev
 	libcmocka-dev libjansson-dev libpng-dev
 	libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
 	libmicrohttpd-dev libsqlite3-dev libsodium-dev curl jq
-	libcurl4-openssl-dev libmosquitto-dev mosquitto python3)
-BENCH_PACKAGES=(python3-opencv python3-numpy)
+	libcurl4-openssl-dev libmosquitto-dev mosquitto python3
+	libturbojpeg0-dev libgnutls28-dev gnutls-bin chromium)
+BENCH_PACKAGES=(python3-opencv python3-numpy wrk)
 
 install_packages() {
 	local missing=()
@@ -35,6 +36,16 @@ install_packages() {
 	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+# The web GUI's npm packages (uPlot, and playwright-core for the browser
+# tests) from the npm registry, pinned by web/package-lock.json; the build
+# copies what the pages need into the daemon, so nothing comes from a CDN.
+install_web() {
+	if ! command -v npm >/dev/null; then install_packages nodejs npm; fi
+	if [ -f web/package-lock.json ]; then
+		npm ci --prefix web --no-audit --no-fund --loglevel=error >/dev/null
+	fi
+}
+
 jobs() { nproc 2>/dev/null || echo 2; }
 
 build() { # build DIR [cmake options...]
@@ -47,6 +58,7 @@ build() { # build DIR [cmake options...]
 case "${1:-}" in
 run)
 	install_packages "${PACKAGES[@]}"
+	install_web
 	build build
 	./build/footfall demo
 	mkdir -p "${FF_DATA_DIR:-data}"
@@ -54,10 +66,12 @@ run)
 	;;
 build)
 	install_packages "${PACKAGES[@]}"
+	install_web
 	build build
 	;;
 test)
 	install_packages "${PACKAGES[@]}"
+	install_web
 	build build
 	ctest --test-dir build --output-on-failure -j "$(jobs)"
 	# Memory and undefined-behaviour errors: every test but the long
@@ -69,6 +83,7 @@ test)
 	;;
 bench)
 	install_packages "${PACKAGES[@]}" "${BENCH_PACKAGES[@]}"
+	install_web
 	build build
 	./build/footfall bench
 	if [ -x bench/stereo/run.sh ]; then bench/stereo/run.sh build; fi

@@ -37,3 +37,10 @@ add_test(NAME eval_stereo_accuracy
   COMMAND $<TARGET_FILE:footfall_cli> eval --suite --stereo --scenes single,pairs_3m,children_mix,tilt_auto
           --min-accuracy 0.998 --min-f1 0.998)
 set_tests_properties(eval_stereo_accuracy PROPERTIES LABELS accuracy TIMEOUT 600)
+
+# The same through two real cameras' raw images (lens distortion, a small
+# rotation between them): the calibration file must undo all of it.
+add_test(NAME eval_stereo_raw_accuracy
+  COMMAND $<TARGET_FILE:footfall_cli> eval --suite --stereo=raw --scenes single,pairs_3m,children_mix
+          --min-accuracy 0.998 --min-f1 0.998)
+set_tests_properties(eval_stereo_raw_accuracy PROPERTIES LABELS accuracy TIMEOUT 600)

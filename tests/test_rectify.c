@@ -365,6 +365,16 @@ static void test_alpha(void **state)
 		ff_rectifier_destroy(r);
 	}
 	assert_true(f[1] < f[0]);
+
+	/* An explicit camera wins over alpha and is used as given. */
+	ff_rectify_options opt = {.alpha = 0, .focal_px = 123.5, .cx_px = 150.25, .cy_px = 90.5};
+	ff_rectifier *r = NULL;
+	ff_error err;
+	assert_int_equal(ff_rectifier_create(&c, &opt, &r, &err), FF_OK);
+	ff_rectified_camera cam;
+	ff_rectifier_camera(r, &cam);
+	assert_true(cam.f == 123.5 && cam.cx == 150.25 && cam.cy == 90.5);
+	ff_rectifier_destroy(r);
 }
 
 static void test_errors(void **state)
@@ -380,6 +390,11 @@ static void test_errors(void **state)
 	assert_int_equal(ff_rectifier_create(&c, &opt, &r, &err), FF_ERR_INVALID);
 	assert_non_null(strstr(err.msg, "rectify.alpha"));
 	opt = (ff_rectify_options){.alpha = 1.5};
+	assert_int_equal(ff_rectifier_create(&c, &opt, &r, &err), FF_ERR_INVALID);
+	opt = (ff_rectify_options){.focal_px = 100, .cx_px = NAN};
+	assert_int_equal(ff_rectifier_create(&c, &opt, &r, &err), FF_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "rectify: camera"));
+	opt = (ff_rectify_options){.focal_px = -1};
 	assert_int_equal(ff_rectifier_create(&c, &opt, &r, &err), FF_ERR_INVALID);
 
 	ff_stereo_calib bad = c;

@@ -134,6 +134,12 @@ typedef struct ff_rectify_options {
 	 * alpha = 0); 1: every source pixel is kept, borders are black (0).
 	 * Values between blend the two linearly. Default 0. */
 	double alpha;
+	/* An explicit rectified camera instead (OpenCV's newCameraMatrix):
+	 * when focal_px > 0, the output's focal length and principal point in
+	 * output pixels, and alpha is ignored; output pixels without source
+	 * data are black. For putting the rectified view where another
+	 * calibrated camera's view is (a depth camera's, a simulator's). */
+	double focal_px, cx_px, cy_px;
 } ff_rectify_options;
 
 /* The rectified pair as the matcher and the depth conversion see it. */

@@ -110,6 +110,12 @@ typedef struct ff_sim_setup {
 	uint64_t seed;
 	ff_sim_noise noise;
 	double floor_texture; /* 0 (plain floor, more holes) .. 1 (textured) */
+	/* Textured stereo mode: false renders an ideal rectified pair; true
+	 * renders what two real cameras deliver: lens distortion, focal
+	 * lengths and principal points that differ a little, and a small
+	 * rotation between the cameras, all seeded and described by the
+	 * calibration file, so that rectification is part of the test. */
+	bool raw_stereo;
 } ff_sim_setup;
 
 /* 3 m, untilted, 640x400, 15 fps, 30 s, seed 1, default noise. */
@@ -204,15 +210,20 @@ bool ff_sim_scene_project(const ff_sim_scene *s, double x, double y, double z, d
 /* The scene as the calibrated stereo pair behind the depth camera would see
  * it: an ideal rectified pair (no distortion, no relative rotation), the
  * left camera being the depth camera, the right one setup.noise.baseline_m
- * to its right. Surfaces carry random textures fixed to them (floor,
- * clothing, skin, hair: dark hair is dark and nearly featureless), lit
- * unevenly by ceiling lights, with vignetting, a small gain difference
- * between the cameras and sensor noise. Frames render in any order and are
- * reproducible like depth frames. left and right are width*height bytes. */
+ * to its right; with setup.raw_stereo, the raw images of two real cameras
+ * at those places whose rectification is that ideal pair. Surfaces carry random textures fixed to
+ * them (floor, clothing, skin, hair: dark hair is dark and nearly featureless), lit unevenly by
+ * ceiling lights, with vignetting, a small gain difference between the cameras and sensor noise.
+ * Frames render in any order and are reproducible like depth frames. left and right are
+ * width*height bytes. */
 ff_status ff_sim_scene_render_stereo(ff_sim_scene *s, size_t i, uint8_t *left, uint8_t *right,
 				     ff_error *err);
 
-/* Baseline of the pair (metres); both cameras have the depth camera's
+/* Chooses between the ideal and the raw pair (setup.raw_stereo) for a
+ * scene made by name; FF_ERR_STATE once a stereo frame was rendered. */
+ff_status ff_sim_scene_set_raw_stereo(ff_sim_scene *s, bool raw, ff_error *err);
+
+/* Baseline of the pair (metres); the ideal pair has the depth camera's
  * intrinsics. */
 double ff_sim_scene_stereo_baseline(const ff_sim_scene *s);
 

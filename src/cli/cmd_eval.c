@@ -7,7 +7,8 @@
  *   options: --min-accuracy X --min-f1 Y --json --verbose
  *   --stereo (with --suite): the scenes are rendered as textured stereo
  *   pairs and the depth comes from the stereo matcher, so that the whole
- *   stereo path is scored.
+ *   stereo path is scored; --stereo=raw renders the raw images of two real
+ *   cameras instead, so that rectification is scored too.
  *
  * Scores:
  *  - count accuracy = 1 - sum |counted - truth| / sum truth over lines and
@@ -77,6 +78,9 @@ static bool push(evlist *l, const sev *e)
 	return true;
 }
 
+/* --stereo: the simulator's ideal rectified pair or its raw cameras. */
+enum { STEREO_IDEAL = 1, STEREO_RAW = 2 };
+
 /* The source of frames: a simulated scene (depth, or a stereo pair and the
  * stereo pipeline) or a recording on disk. */
 typedef struct source {
@@ -84,8 +88,8 @@ typedef struct source {
 	ff_recording *rec;
 	size_t next;
 	ff_stereo_pipeline *pipe;
-	uint8_t *pair;  /* left then right image */
-	ff_camera cam;  /* the camera the engine sees */
+	uint8_t *pair; /* left then right image */
+	ff_camera cam; /* the camera the engine sees */
 } source;
 
 static ff_status stereo_depth(source *src, uint16_t *depth, ff_error *err)
@@ -94,20 +98,23 @@ static ff_status stereo_depth(source *src, uint16_t *depth, ff_error *err)
 	size_t n = (size_t)c->width * (size_t)c->height;
 	ff_status st =
 	    ff_sim_scene_render_stereo(src->scene, src->next, src->pair, src->pair + n, err);
-	return st ? st : ff_stereo_pipeline_process(src->pipe, src->pair, src->pair + n, depth, err);
+	return st ? st
+		  : ff_stereo_pipeline_process(src->pipe, src->pair, src->pair + n, depth, err);
 }
 
 /* The scene's pair goes the way a real recording does: its calibration file
  * is parsed, the pair rectified, matched (disparities down to a point 0.25 m
  * from the camera) and turned into depth; the engine sees the rectified
  * camera, as `footfall count --left --right --calib` does. */
-static ff_status stereo_setup(source *src, ff_error *err)
+static ff_status stereo_setup(source *src, bool raw, ff_error *err)
 {
 	const ff_camera *c = ff_sim_scene_camera(src->scene);
 	char *yaml = NULL;
 	ff_stereo_calib calib;
 	ff_stereo_pipeline_options opt;
-	ff_status st = ff_sim_scene_stereo_calib_yaml(src->scene, &yaml, err);
+	ff_status st = ff_sim_scene_set_raw_stereo(src->scene, raw, err);
+	if (!st)
+		st = ff_sim_scene_stereo_calib_yaml(src->scene, &yaml, err);
 	if (st)
 		return st;
 	st = ff_calib_parse_opencv(yaml, strlen(yaml), "simulated calib.yml", NULL, &calib, err);
@@ -116,6 +123,13 @@ static ff_status stereo_setup(source *src, ff_error *err)
 		return st;
 	ff_stereo_pipeline_options_default(&opt);
 	opt.min_depth_m = 0.25;
+	/* The truth is in the depth camera's image, so the raw pair is
+	 * rectified into that view (the ideal pair's default window is it). */
+	if (raw) {
+		opt.rectify.focal_px = fmax(c->fx, c->fy);
+		opt.rectify.cx_px = c->cx;
+		opt.rectify.cy_px = c->cy;
+	}
 	if ((st = ff_stereo_pipeline_create(&calib, &opt, &src->pipe, err)))
 		return st;
 	ff_stereo_pipeline_camera(src->pipe, &src->cam);
@@ -140,7 +154,7 @@ static ff_status next_frame(source *src, uint16_t *depth, double *t, ff_error *e
 	if (src->next >= ff_sim_scene_frames(src->scene))
 		return FF_ERR_END;
 	ff_status st = src->pipe ? stereo_depth(src, depth, err)
-				: ff_sim_scene_render(src->scene, src->next, depth, err);
+				 : ff_sim_scene_render(src->scene, src->next, depth, err);
 	*t = ff_recording_unix_time(ff_sim_scene_frame_time(src->scene, src->next));
 	src->next++;
 	return st;
@@ -318,7 +332,7 @@ static ff_status score(result *r, const ff_sim_truth *truth, const ff_rules *rul
 	return FF_OK;
 }
 
-static ff_status eval_scene(const char *name, uint64_t seed, bool stereo, result *r, ff_error *err)
+static ff_status eval_scene(const char *name, uint64_t seed, int stereo, result *r, ff_error *err)
 {
 	source src = {0};
 	const ff_sim_truth *truth;
@@ -328,7 +342,7 @@ static ff_status eval_scene(const char *name, uint64_t seed, bool stereo, result
 	if (st)
 		return st;
 	snprintf(r->name, sizeof r->name, "%s", name);
-	if (!(st = stereo ? stereo_setup(&src, err) : FF_OK) &&
+	if (!(st = stereo ? stereo_setup(&src, stereo == STEREO_RAW, err) : FF_OK) &&
 	    !(st = ff_sim_scene_truth(src.scene, &truth, err)) &&
 	    !(st = run_engine(&src, src.pipe ? &src.cam : ff_sim_scene_camera(src.scene),
 			      ff_sim_scene_rules(src.scene), r, &counts, &end, err)))
@@ -533,17 +547,20 @@ static void totals(const result *res, size_t n, double *acc, double *f)
 
 static void usage(FILE *to)
 {
-	fprintf(to, "usage: footfall eval DIR... [options]\n"
-		    "       footfall eval --suite [--scenes a,b,c] [--seed N] [options]\n\n"
-		    "Counts simulated recordings (written by 'footfall simulate') or the\n"
-		    "built-in scenes rendered in memory, and scores against the truth.\n\n"
-		    "options:\n"
-		    "  --min-accuracy X  fail (exit 1) when the total count accuracy is below X\n"
-		    "  --min-f1 Y        fail when the total event F1 is below Y\n"
-		    "  --json            machine-readable output\n"
-		    "  --verbose         list unmatched events per scene\n"
-		    "  --stereo          (--suite) count depth from the stereo matcher run on\n"
-		    "                    the scenes' textured stereo pairs\n");
+	fprintf(to,
+		"usage: footfall eval DIR... [options]\n"
+		"       footfall eval --suite [--scenes a,b,c] [--seed N] [options]\n\n"
+		"Counts simulated recordings (written by 'footfall simulate') or the\n"
+		"built-in scenes rendered in memory, and scores against the truth.\n\n"
+		"options:\n"
+		"  --min-accuracy X  fail (exit 1) when the total count accuracy is below X\n"
+		"  --min-f1 Y        fail when the total event F1 is below Y\n"
+		"  --json            machine-readable output\n"
+		"  --verbose         list unmatched events per scene\n"
+		"  --stereo          (--suite) count depth from the stereo matcher run on\n"
+		"                    the scenes' textured stereo pairs\n"
+		"  --stereo=raw      the same with the raw images of two real cameras (lens\n"
+		"                    distortion, misalignment) rectified from their calibration\n");
 }
 
 static bool parse_double(const char *s, double *out)
@@ -575,7 +592,8 @@ static void free_results(result *res, size_t n)
 
 int ff_cmd_eval(int argc, char **argv)
 {
-	bool suite = false, json = false, verbose = false, have_seed = false, stereo = false;
+	bool suite = false, json = false, verbose = false, have_seed = false;
+	int stereo = 0;
 	double min_acc = -1, min_f1 = -1;
 	uint64_t seed = 0;
 	char *scene_list = NULL;
@@ -593,7 +611,9 @@ int ff_cmd_eval(int argc, char **argv)
 		} else if (!strcmp(a, "--suite")) {
 			suite = true;
 		} else if (!strcmp(a, "--stereo")) {
-			stereo = true;
+			stereo = STEREO_IDEAL;
+		} else if (!strcmp(a, "--stereo=raw")) {
+			stereo = STEREO_RAW;
 		} else if (!strcmp(a, "--json")) {
 			json = true;
 		} else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {

@@ -31,7 +31,9 @@ static void usage(FILE *to)
 		    "Renders a catalogue scene as a depth recording with rules.json and\n"
 		    "truth.json (the ground truth). --seed varies the scene (default: the\n"
 		    "scene's own seed). --stereo writes the textured left/right images of\n"
-		    "the stereo pair (frames.txt, left/, right/) and calib.yml instead.\n");
+		    "the stereo pair (frames.txt, left/, right/) and calib.yml instead;\n"
+		    "--stereo=raw the raw images of two real cameras (lens distortion,\n"
+		    "misalignment, described by calib.yml) that rectify to that pair.\n");
 }
 
 static ff_status write_text(const char *dir, const char *name, const char *a, const char *b,
@@ -94,7 +96,7 @@ static ff_status write_stereo(ff_sim_scene *s, const char *dir, ff_error *err)
 	return st;
 }
 
-static ff_status write_scene(const char *name, uint64_t seed, const char *dir, bool stereo,
+static ff_status write_scene(const char *name, uint64_t seed, const char *dir, int stereo,
 			     ff_error *err)
 {
 	ff_sim_scene *s = NULL;
@@ -103,7 +105,8 @@ static ff_status write_scene(const char *name, uint64_t seed, const char *dir, b
 	ff_status st = ff_sim_scene_named(name, seed, &s, err);
 	if (st)
 		return st;
-	if ((st = stereo ? write_stereo(s, dir, err) : write_depth(s, dir, err)))
+	if ((st = ff_sim_scene_set_raw_stereo(s, stereo == 2, err)) ||
+	    (st = stereo ? write_stereo(s, dir, err) : write_depth(s, dir, err)))
 		goto out;
 	if ((st = ff_rules_to_json(ff_sim_scene_rules(s), &rules_json, err)) ||
 	    (st = write_text(dir, "rules.json", "{\"rules\": ", rules_json, "}\n", err)))
@@ -143,7 +146,8 @@ int ff_cmd_simulate(int argc, char **argv)
 {
 	const char *scene = NULL, *outdir = NULL, *suite = NULL;
 	uint64_t seed = 0;
-	bool have_seed = false, list = false, stereo = false;
+	bool have_seed = false, list = false;
+	int stereo = 0; /* 1: the ideal rectified pair, 2: raw cameras */
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		bool more = i + 1 < argc;
@@ -153,7 +157,9 @@ int ff_cmd_simulate(int argc, char **argv)
 		} else if (!strcmp(a, "--list")) {
 			list = true;
 		} else if (!strcmp(a, "--stereo")) {
-			stereo = true;
+			stereo = 1;
+		} else if (!strcmp(a, "--stereo=raw")) {
+			stereo = 2;
 		} else if (!strcmp(a, "--scene") && more) {
 			scene = argv[++i];
 		} else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && more) {

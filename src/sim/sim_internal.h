@@ -138,6 +138,15 @@ int sim_object_prims(const ff_sim_object *o, int surface, sim_prim *out, int cap
 
 /* ---- Scene ------------------------------------------------------------- */
 
+/* A raw camera of the textured stereo pair: intrinsics, OpenCV's
+ * distortion (k1 k2 p1 p2 k3) and its rotation from the ideal rectified
+ * camera at the same place (x_raw = R x_ideal). */
+typedef struct sim_lens {
+	double fx, fy, cx, cy;
+	double d[5];
+	double R[3][3];
+} sim_lens;
+
 struct ff_sim_scene {
 	ff_sim_setup setup;
 	ff_camera cam;
@@ -162,11 +171,19 @@ struct ff_sim_scene {
 	sim_prim *prims;
 	int nprims, cap_prims;
 	float gauss[4096];
-	/* textured stereo mode, allocated on first use (stereo.c) */
-	float *st_floor_r, *st_z;
+	/* textured stereo mode, allocated on first use (stereo.c); views are
+	 * st_view sized: the depth camera for the ideal pair, a wider canvas
+	 * that the raw cameras' images are warped from for a raw pair */
+	ff_camera st_view;
+	float *st_xn, *st_yn;
+	float *st_floor_l, *st_floor_r, *st_z;
 	float *st_floor_img; /* radiance of the empty floor, left then right */
 	uint8_t *st_mat;
 	int16_t *st_prim_l, *st_prim_r;
+	sim_lens st_lens[2];
+	float *st_map;	/* raw pair: canvas x, y per raw pixel, left then right */
+	float *st_rad;	/* raw pair: canvas radiance */
+	float *st_raw;	/* raw pair: radiance per raw pixel */
 	/* ground truth */
 	ff_sim_truth truth;
 	bool truth_valid;

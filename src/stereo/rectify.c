@@ -415,6 +415,12 @@ ff_status ff_rectifier_create(const ff_stereo_calib *calib, const ff_rectify_opt
 				    MAX_DOWNSCALE);
 	if (!(alpha >= 0 && alpha <= 1))
 		return ff_error_set(err, FF_ERR_INVALID, "rectify.alpha: %g, allowed 0..1", alpha);
+	if (opt && (!(opt->focal_px >= 0) || !isfinite(opt->focal_px) || !isfinite(opt->cx_px) ||
+		    !isfinite(opt->cy_px)))
+		return ff_error_set(err, FF_ERR_INVALID,
+				    "rectify: camera f=%g cx=%g cy=%g, expected finite numbers and "
+				    "f >= 0",
+				    opt->focal_px, opt->cx_px, opt->cy_px);
 	ff_status st = ff_calib_validate(calib, "calibration", err);
 	if (st != FF_OK)
 		return st;
@@ -438,7 +444,13 @@ ff_status ff_rectifier_create(const ff_stereo_calib *calib, const ff_rectify_opt
 	bouguet(calib, c->r_left, c->r_right);
 	lens_init(&r->lens[0], &calib->left, c->r_left);
 	lens_init(&r->lens[1], &calib->right, c->r_right);
-	st = choose_window(r, alpha, err);
+	if (opt && opt->focal_px > 0) {
+		c->f = opt->focal_px;
+		c->cx = opt->cx_px;
+		c->cy = opt->cy_px;
+	} else {
+		st = choose_window(r, alpha, err);
+	}
 	if (st == FF_OK)
 		st = build_table(r, 0, err);
 	if (st == FF_OK)
