@@ -20,7 +20,7 @@ PACKAGES=(build-essential cmake pkg-config clang libclang-rt-14-dev
 	libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
 	libmicrohttpd-dev libsqlite3-dev libsodium-dev curl jq
 	libcurl4-openssl-dev libmosquitto-dev mosquitto python3
-	libturbojpeg0-dev libgnutls28-dev gnutls-bin chromium)
+	libturbojpeg0-dev libgnutls28-dev gnutls-bin mosquitto-clients chromium fonts-wqy-microhei)
 BENCH_PACKAGES=(python3-opencv python3-numpy wrk)
 
 install_packages() {
@@ -86,7 +86,9 @@ bench)
 	install_web
 	build build
 	./build/footfall bench
-	if [ -x bench/stereo/run.sh ]; then bench/stereo/run.sh build; fi
+	bench/stereo/run.sh build
+	bench/pipeline/run.sh build
+	bench/daemon/run.sh build
 	;;
 *)
 	sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'

@@ -59,6 +59,21 @@ static inline void tio_rmtree(const char *dir)
 	rmdir(dir);
 }
 
+/* cmocka set-up and tear-down giving each test a fresh directory as its
+ * state. */
+static inline int tio_setup_dir(void **state)
+{
+	*state = tio_mkdtemp();
+	return *state ? 0 : -1;
+}
+
+static inline int tio_teardown_dir(void **state)
+{
+	tio_rmtree(*state);
+	free(*state);
+	return 0;
+}
+
 /* Writes text to DIR/NAME; returns 0 on success. */
 static inline int tio_write(const char *dir, const char *name, const void *data, size_t size)
 {

@@ -10,13 +10,23 @@
  *                       "resolution": "low"|"high"},
  *    "reset_schedule": {"enabled", "time": "HH:MM"},
  *    "recipients":     [up to 8 push recipients, see recipients.c],
- *    "rules":          spec section 3}
+ *    "rules":          spec section 3,
+ *    "network":        {"http_port", "https_enabled", "https_port"},
+ *    "mqtt_api":       {"enabled", "host", "port", "client_id", "username",
+ *                       "password", "tls", "request_topic", "reply_topic",
+ *                       "qos"}}
  *
  * The whole document is parsed into a fresh fd_config and only a complete
  * success is handed back, so a bad field can never leave half a change
  * behind. Every section and key is optional (factory values fill in), every
  * unknown key is an error: a misspelt option must not be silently dropped.
  * The rules go through the library's own parser, which names their fields.
+ *
+ * Passwords (recipients, mqtt_api) leave the device only in the file: the
+ * document the API shows has "password_set" instead, and a document
+ * without a password keeps the stored one (fd_config_keep_secrets at
+ * commit) unless it says "password_set": false, so what a client reads it
+ * can write back unchanged.
  *
  * DST: the switch times are local standard time on fixed dates every year
  * (the guide's start/end/bias); a start later than the end in the year is a
@@ -47,6 +57,13 @@ void fd_config_default(fd_config *c, const ff_rules *rules)
 	c->preview = FD_PREVIEW_VIDEO;
 	c->pseudo_color = true;
 	c->reset_minute = 0;
+	c->network.http_port = 8080;
+	c->network.https_port = 8443;
+	c->mqtt_api.port = 1883;
+	c->mqtt_api.qos = 1;
+	snprintf(c->mqtt_api.request_topic, sizeof c->mqtt_api.request_topic,
+		 "footfall/api/request");
+	snprintf(c->mqtt_api.reply_topic, sizeof c->mqtt_api.reply_topic, "footfall/api/reply");
 	if (rules)
 		c->rules = *rules;
 	else
@@ -125,6 +142,30 @@ ff_status fd_json_bool(json_t *obj, const char *sect, const char *key, bool *out
 				    key);
 	*out = json_is_true(v);
 	return FF_OK;
+}
+
+ff_status fd_json_int(json_t *obj, const char *sect, const char *key, int lo, int hi, int *out,
+		      ff_error *err)
+{
+	json_t *v = json_object_get(obj, key);
+	if (!v)
+		return FF_OK;
+	if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
+		return ff_error_set(err, FF_ERR_INVALID, "%s.%s: expected an integer from %d to %d",
+				    sect, key, lo, hi);
+	*out = (int)json_integer_value(v);
+	return FF_OK;
+}
+
+ff_status fd_json_password(json_t *obj, const char *sect, const char *key, char *buf, size_t cap,
+			   bool *keep, ff_error *err)
+{
+	/* KEY_set false (read from the API) says there is nothing to keep, so
+	 * that the document reads back the same. */
+	char flag[64];
+	snprintf(flag, sizeof flag, "%s_set", key);
+	*keep = !json_object_get(obj, key) && !json_is_false(json_object_get(obj, flag));
+	return fd_json_string(obj, sect, key, buf, cap, err);
 }
 
 ff_status fd_json_choice(json_t *obj, const char *sect, const char *key, const char *const *choices,
@@ -215,6 +256,13 @@ static ff_status parse_time(json_t *doc, fd_config *c, ff_error *err)
 		ff_error tzerr;
 		if (ff_timezone_parse(tz, &c->utc_offset_min, &tzerr))
 			return ff_error_set(err, FF_ERR_INVALID, "time.time_zone: %s", tzerr.msg);
+		/* every zone in use is on a quarter hour, which is what lets
+		 * reports come from the store's quarter-hour summary */
+		if (c->utc_offset_min % 15)
+			return ff_error_set(err, FF_ERR_INVALID,
+					    "time.time_zone: '%s' is not a whole number of quarter "
+					    "hours from UTC",
+					    tz);
 	}
 	if ((st = get_object(o, "time", "dst", &dst, err)) || !dst)
 		return st;
@@ -228,9 +276,10 @@ static ff_status parse_time(json_t *doc, fd_config *c, ff_error *err)
 	json_t *bias = json_object_get(dst, "bias_min");
 	if (bias) {
 		if (!json_is_integer(bias) || json_integer_value(bias) < 0 ||
-		    json_integer_value(bias) > 120)
+		    json_integer_value(bias) > 120 || json_integer_value(bias) % 15)
 			return ff_error_set(err, FF_ERR_INVALID,
-					    "time.dst.bias_min: expected an integer 0..120");
+					    "time.dst.bias_min: expected 0 to 120 minutes in "
+					    "quarter hours");
 		c->dst.bias_min = (int)json_integer_value(bias);
 	}
 	return FF_OK;
@@ -271,6 +320,67 @@ static ff_status parse_reset(json_t *doc, fd_config *c, ff_error *err)
 		return st;
 	if (hhmm[0] && !parse_hhmm(hhmm, &c->reset_minute))
 		return ff_error_set(err, FF_ERR_INVALID, "reset_schedule.time: expected HH:MM");
+	return FF_OK;
+}
+
+static ff_status parse_network(json_t *doc, fd_config *c, ff_error *err)
+{
+	static const char *const keys[] = {"http_port", "https_enabled", "https_port", NULL};
+	json_t *o;
+	ff_status st = get_object(doc, "", "network", &o, err);
+	if (st || !o)
+		return st;
+	fd_network *n = &c->network;
+	if ((st = fd_json_check_keys(o, "network", keys, err)) ||
+	    (st = fd_json_int(o, "network", "http_port", 1, 65535, &n->http_port, err)) ||
+	    (st = fd_json_bool(o, "network", "https_enabled", &n->https_enabled, err)) ||
+	    (st = fd_json_int(o, "network", "https_port", 1, 65535, &n->https_port, err)))
+		return st;
+	if (n->https_enabled && n->https_port == n->http_port)
+		return ff_error_set(err, FF_ERR_INVALID,
+				    "network.https_port: %d is the HTTP port already",
+				    n->https_port);
+	return FF_OK;
+}
+
+/* A reply topic the request topic matches would feed the device its own
+ * replies; the plain case is refused here, wildcards by the API client. */
+static ff_status parse_mqtt_api(json_t *doc, fd_config *c, ff_error *err)
+{
+	static const char *const keys[] = {
+	    "enabled", "host",		"port",	       "client_id", "username",	    "password",
+	    "tls",     "request_topic", "reply_topic", "qos",	    "password_set", NULL};
+	static const char *const s = "mqtt_api";
+	json_t *o;
+	ff_status st = get_object(doc, "", s, &o, err);
+	if (st || !o)
+		return st;
+	fd_mqtt_api *m = &c->mqtt_api;
+	if ((st = fd_json_check_keys(o, s, keys, err)) ||
+	    (st = fd_json_bool(o, s, "enabled", &m->enabled, err)) ||
+	    (st = fd_json_string(o, s, "host", m->host, sizeof m->host, err)) ||
+	    (st = fd_json_int(o, s, "port", 1, 65535, &m->port, err)) ||
+	    (st = fd_json_string(o, s, "client_id", m->client_id, sizeof m->client_id, err)) ||
+	    (st = fd_json_string(o, s, "username", m->username, sizeof m->username, err)) ||
+	    (st = fd_json_password(o, s, "password", m->password, sizeof m->password,
+				   &m->password_keep, err)) ||
+	    (st = fd_json_bool(o, s, "tls", &m->tls, err)) ||
+	    (st = fd_json_string(o, s, "request_topic", m->request_topic, sizeof m->request_topic,
+				 err)) ||
+	    (st =
+		 fd_json_string(o, s, "reply_topic", m->reply_topic, sizeof m->reply_topic, err)) ||
+	    (st = fd_json_int(o, s, "qos", 0, 2, &m->qos, err)))
+		return st;
+	if (m->enabled && !m->host[0])
+		return ff_error_set(err, FF_ERR_INVALID, "mqtt_api.host: required when enabled");
+	if (!m->request_topic[0])
+		return ff_error_set(err, FF_ERR_INVALID, "mqtt_api.request_topic: required");
+	if (!m->reply_topic[0] || strpbrk(m->reply_topic, "+#"))
+		return ff_error_set(err, FF_ERR_INVALID,
+				    "mqtt_api.reply_topic: required, without wildcards");
+	if (!strcmp(m->request_topic, m->reply_topic))
+		return ff_error_set(err, FF_ERR_INVALID,
+				    "mqtt_api.reply_topic: must differ from request_topic");
 	return FF_OK;
 }
 
@@ -320,8 +430,9 @@ static ff_status parse_recipients(json_t *doc, fd_config *c, ff_error *err)
 
 ff_status fd_config_parse(const char *text, size_t len, fd_config *out, ff_error *err)
 {
-	static const char *const keys[] = {"device", "time",	   "privacy", "reset_schedule",
-					   "rules",  "recipients", NULL};
+	static const char *const keys[] = {"device",	     "time",	 "privacy",
+					   "reset_schedule", "rules",	 "recipients",
+					   "network",	     "mqtt_api", NULL};
 	json_error_t jerr;
 	json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc)
@@ -348,6 +459,10 @@ ff_status fd_config_parse(const char *text, size_t len, fd_config *out, ff_error
 		st = parse_reset(doc, &c, err);
 	if (!st)
 		st = parse_recipients(doc, &c, err);
+	if (!st)
+		st = parse_network(doc, &c, err);
+	if (!st)
+		st = parse_mqtt_api(doc, &c, err);
 	json_decref(doc);
 	if (!st)
 		st = ff_rules_parse(text, len, &c.rules, err);
@@ -366,7 +481,22 @@ static json_t *switch_json(int month, int day, int minute)
 	return json_string(buf);
 }
 
-ff_status fd_config_to_json(const fd_config *c, char **out, ff_error *err)
+static json_t *mqtt_api_json(const fd_mqtt_api *m, bool secret)
+{
+	json_t *o = json_pack("{s:b,s:s,s:i,s:s,s:s,s:b,s:b,s:s,s:s,s:i}", "enabled", m->enabled,
+			      "host", m->host, "port", m->port, "client_id", m->client_id,
+			      "username", m->username, "password_set",
+			      m->password[0] || m->password_keep, "tls", m->tls, "request_topic",
+			      m->request_topic, "reply_topic", m->reply_topic, "qos", m->qos);
+	if (o && secret && json_object_set_new(o, "password", json_string(m->password))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* The document, with the passwords only when secret (the file). */
+static ff_status config_json(const fd_config *c, bool secret, char **out, ff_error *err)
 {
 	static const char *const previews[] = {"none", "static", "video"};
 	char tz[16], hhmm[8];
@@ -393,22 +523,55 @@ ff_status fd_config_to_json(const fd_config *c, char **out, ff_error *err)
 		      c->reset_daily, "time", hhmm, "rules", rules);
 	json_t *recipients = json_array();
 	for (int i = 0; recipients && i < c->nrecipients; i++)
-		if (json_array_append_new(recipients, fd_recipient_to_json(&c->recipients[i]))) {
+		if (json_array_append_new(recipients,
+					  secret ? fd_recipient_to_json_secret(&c->recipients[i])
+						 : fd_recipient_to_json(&c->recipients[i]))) {
 			json_decref(recipients);
 			recipients = NULL;
 		}
-	if (doc && recipients)
-		json_object_set(doc, "recipients", recipients);
+	json_t *network =
+	    json_pack("{s:i,s:b,s:i}", "http_port", c->network.http_port, "https_enabled",
+		      c->network.https_enabled, "https_port", c->network.https_port);
+	json_t *api = mqtt_api_json(&c->mqtt_api, secret);
+	bool ok = doc && rules && recipients && network && api &&
+		  !json_object_set(doc, "recipients", recipients) &&
+		  !json_object_set(doc, "network", network) &&
+		  !json_object_set(doc, "mqtt_api", api);
+	json_decref(network);
+	json_decref(api);
 	char *text =
-	    doc && rules && recipients
-		? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12))
-		: NULL;
+	    ok ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12))
+	       : NULL;
 	json_decref(doc);
 	json_decref(recipients);
 	if (!text)
 		return ff_error_set(err, FF_ERR_NOMEM, "config: out of memory");
 	*out = text;
 	return FF_OK;
+}
+
+ff_status fd_config_to_json(const fd_config *c, char **out, ff_error *err)
+{
+	return config_json(c, false, out, err);
+}
+
+void fd_config_keep_secrets(fd_config *c, const fd_config *old)
+{
+	for (int i = 0; i < c->nrecipients; i++) {
+		fd_recipient *r = &c->recipients[i];
+		if (!r->password_keep)
+			continue;
+		r->password_keep = false;
+		for (int k = 0; old && k < old->nrecipients; k++)
+			if (old->recipients[k].id == r->id)
+				snprintf(r->password, sizeof r->password, "%s",
+					 old->recipients[k].password);
+	}
+	if (c->mqtt_api.password_keep) {
+		c->mqtt_api.password_keep = false;
+		snprintf(c->mqtt_api.password, sizeof c->mqtt_api.password, "%s",
+			 old ? old->mqtt_api.password : "");
+	}
 }
 
 ff_status fd_config_load(const char *path, fd_config *out, ff_error *err)
@@ -423,13 +586,15 @@ ff_status fd_config_load(const char *path, fd_config *out, ff_error *err)
 	free(text);
 	if (st)
 		return ff_error_set(err, st, "%s: %s", path, perr.msg);
+	/* The file holds every password there is. */
+	fd_config_keep_secrets(out, NULL);
 	return FF_OK;
 }
 
 ff_status fd_config_save(const char *path, const fd_config *c, ff_error *err)
 {
 	char *text;
-	ff_status st = fd_config_to_json(c, &text, err);
+	ff_status st = config_json(c, true, &text, err);
 	if (st)
 		return st;
 	st = fd_write_atomic(path, text, strlen(text), err);

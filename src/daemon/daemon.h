@@ -4,11 +4,15 @@
  * The daemon is a handful of parts with one owner each, talking through the
  * small interfaces below:
  *
- *   live      the pipeline thread: source (simulated scene or recording) ->
- *             engine -> events, paced at the source's frame rate. It never
- *             waits for anything but its clock: events go into a bounded
- *             queue (dropped and counted when full), counts and occupancy
- *             are published as a snapshot under a short lock.
+ *   live      the pipeline thread: source (simulated scene, depth or stereo
+ *             recording) -> engine -> events, paced at the source's frame
+ *             rate. It never waits for anything but its clock: events go
+ *             into a bounded queue (dropped and counted when full), counts,
+ *             occupancy, tracks and the depth frame are published as a
+ *             snapshot under a short lock.
+ *   liveview  the web pages' live streams (SSE, MJPEG): one thread makes
+ *             each event and picture once for all viewers, whose
+ *             connections are suspended while there is nothing new.
  *   recorder  the storage thread: drains the queue, keeps the cumulative
  *             counts (by line and region id, so they survive rule edits and
  *             restarts) and writes the SQLite history.
@@ -17,10 +21,12 @@
  *   config    the configuration document: parse and validate as a whole,
  *             serialise, write atomically.
  *   recipients  push recipients inside the configuration.
- *   push      the push thread: trigger and periodic reports into durable
- *             per-recipient queues in SQLite, delivered in order over HTTP
- *             (libcurl) or MQTT (libmosquitto); fed by the storage thread,
- *             so the pipeline never waits for the network.
+ *   push      a queue thread and one sender thread per recipient: trigger
+ *             and periodic reports into durable per-recipient queues in
+ *             SQLite, delivered in order over HTTP (libcurl) or MQTT
+ *             (libmosquitto); fed by the storage thread, so the pipeline
+ *             never waits for the network, and a dead recipient holds up
+ *             only its own sender.
  *   users     activation, password policy, argon2id hashes, sessions,
  *             lockout.
  *   http      libmicrohttpd front end with one route table that the OpenAPI
@@ -108,6 +114,9 @@ typedef struct fd_recipient {
 	int period_min;
 	bool retransmission;
 	ff_report_content content;
+	/* The document left "password" out: keep the stored one (resolved by
+	 * fd_config_keep_secrets when the configuration is committed). */
+	bool password_keep;
 } fd_recipient;
 
 /* Fields of a JSON object for the configuration's parsers (config.c). A
@@ -118,6 +127,13 @@ ff_status fd_json_string(struct json_t *obj, const char *sect, const char *key, 
 			 size_t cap, ff_error *err);
 ff_status fd_json_bool(struct json_t *obj, const char *sect, const char *key, bool *out,
 		       ff_error *err);
+ff_status fd_json_int(struct json_t *obj, const char *sect, const char *key, int lo, int hi,
+		      int *out, ff_error *err);
+/* A password: when the key is missing *keep is set (keep the stored one),
+ * unless KEY_set is false, so that a document read from the API (which
+ * never shows passwords) can be sent back as it is. */
+ff_status fd_json_password(struct json_t *obj, const char *sect, const char *key, char *buf,
+			   size_t cap, bool *keep, ff_error *err);
 /* One of the NULL-terminated choices, as its index. */
 ff_status fd_json_choice(struct json_t *obj, const char *sect, const char *key,
 			 const char *const *choices, int *out, ff_error *err);
@@ -128,8 +144,35 @@ void fd_recipient_default(fd_recipient *r);
  * "recipients[2].qos: ...". The id is not read (the caller assigns it). */
 ff_status fd_recipient_parse(struct json_t *obj, const char *path, fd_recipient *out,
 			     ff_error *err);
-/* A new JSON object of the recipient (passwords included: admin only). */
+/* A new JSON object of the recipient as the API shows it: the password
+ * never, "password_set" instead. */
 struct json_t *fd_recipient_to_json(const fd_recipient *r);
+/* The same with "password" in clear, for the configuration file only. */
+struct json_t *fd_recipient_to_json_secret(const fd_recipient *r);
+
+/* ---- Network and the MQTT API settings (config.c) ------------------------ */
+
+/* The device's own listeners. --listen wins over http_port; HTTPS listens
+ * on the HTTP listener's address. Changes take effect on restart. */
+typedef struct fd_network {
+	int http_port;
+	bool https_enabled;
+	int https_port;
+} fd_network;
+
+/* The MQTT downlink API (guide 5.3.2): commands arrive on request_topic,
+ * replies leave on reply_topic. */
+typedef struct fd_mqtt_api {
+	bool enabled;
+	char host[256];
+	int port;
+	char client_id[128];
+	char username[128], password[128];
+	bool password_keep; /* as in fd_recipient */
+	bool tls;
+	char request_topic[256], reply_topic[256];
+	int qos;
+} fd_mqtt_api;
 
 /* ---- Configuration (config.c) -------------------------------------------- */
 
@@ -149,6 +192,8 @@ typedef struct fd_config {
 	char device_name[FF_INFO_MAX];
 	char cus_device_id[FF_INFO_MAX];
 	char cus_site_id[FF_INFO_MAX];
+	fd_network network;
+	fd_mqtt_api mqtt_api;
 	int utc_offset_min; /* standard time, without DST */
 	fd_dst dst;
 	int preview;	   /* FD_PREVIEW_* */
@@ -170,7 +215,13 @@ void fd_config_default(fd_config *c, const ff_rules *rules);
  * "rules.lines[0].points: ...". *out is untouched on failure. */
 ff_status fd_config_parse(const char *text, size_t len, fd_config *out, ff_error *err);
 
+/* The document as the API shows it: passwords left out ("password_set"
+ * instead), so that a GET -> PUT round trip keeps them. */
 ff_status fd_config_to_json(const fd_config *c, char **out, ff_error *err);
+/* Resolves the passwords that c keeps (password_keep) from old, by
+ * recipient id; a recipient old does not have (or any, when old is NULL)
+ * gets none. */
+void fd_config_keep_secrets(fd_config *c, const fd_config *old);
 
 /* Loads DIR's configuration file; FF_ERR_END when there is none. */
 ff_status fd_config_load(const char *path, fd_config *out, ff_error *err);
@@ -235,6 +286,19 @@ ff_status fd_users_questions_json(fd_users *u, char **out, ff_error *err);
  * Wrong answers count towards the lockout like wrong passwords. */
 fd_login fd_users_recover(fd_users *u, const char *const answers[FD_QUESTIONS],
 			  const char *password, int *retry_after, ff_error *err);
+/* The "password" and "security_questions" [{"question", "answer"} x3] of
+ * a request body (activation, new questions); the strings point into body,
+ * a missing question or answer is NULL (the users functions name it). */
+ff_status fd_parse_password_questions(struct json_t *body, const char **password,
+				      const char *questions[FD_QUESTIONS],
+				      const char *answers[FD_QUESTIONS], ff_error *err);
+/* New security questions, with the admin password as proof (a wrong one
+ * counts towards the lockout: FF_ERR_INVALID, then FF_ERR_STATE with
+ * *retry_after set while locked out). */
+ff_status fd_users_set_questions(fd_users *u, const char *password,
+				 const char *const questions[FD_QUESTIONS],
+				 const char *const answers[FD_QUESTIONS], int *retry_after,
+				 ff_error *err);
 
 /* ---- Store (store.c) ----------------------------------------------------- */
 
@@ -242,6 +306,9 @@ fd_login fd_users_recover(fd_users *u, const char *const answers[FD_QUESTIONS],
  * the ids they belong to. */
 typedef struct fd_cumulative {
 	double since; /* last reset, Unix seconds */
+	/* When the daily reset schedule (or the time zone) last changed: no
+	 * scheduled reset before it is made up. */
+	double schedule_set;
 	int nlines;
 	int line_id[FF_MAX_LINES];
 	ff_line_counts line[FF_MAX_LINES];
@@ -324,7 +391,9 @@ typedef struct fd_live_stats {
 	int nregions;
 } fd_live_stats;
 
-/* source: "sim" or "recording:DIR". */
+/* source: "sim", "recording:DIR", "stereo:LEFT,RIGHT,CALIB" (two videos, or
+ * the left/ and right/ directories of a PNG pair sequence) or
+ * "stereo:DIR,CALIB" (DIR holds frames.txt). */
 ff_status fd_live_create(const char *source, size_t queue_cap, fd_live **out, ff_error *err);
 void fd_live_destroy(fd_live *l);
 /* The rules a factory-new device should start with: the simulated scene's
@@ -340,6 +409,37 @@ size_t fd_live_pop_events(fd_live *l, fd_queued_event *out, size_t cap, double t
 /* Wakes a waiting fd_live_pop_events (shutdown). */
 void fd_live_wake(fd_live *l);
 
+#define FD_VIEW_TRACKS 32 /* tracks published for viewers */
+#define FD_TRAIL_MAX 20	  /* trail points per track, oldest first */
+#define FD_TRAIL_STEP 0.1 /* seconds between trail points (2 s in all) */
+
+/* A confirmed track as the live view shows it: normalised image
+ * coordinates (0..1, as the rules use) of its tracking point. */
+typedef struct fd_view_track {
+	int id;
+	float x, y;
+	float height_m;
+	bool child;
+	int ntrail;
+	float trail[FD_TRAIL_MAX][2];
+} fd_view_track;
+
+typedef struct fd_view_tracks {
+	uint64_t frame; /* fd_live_stats.frames when published */
+	double t;	/* Unix time of that frame */
+	int ntracks;
+	fd_view_track tracks[FD_VIEW_TRACKS];
+} fd_view_tracks;
+
+/* The depth camera (size and depth units) of the source. */
+const ff_camera *fd_live_camera(const fd_live *l);
+void fd_live_tracks_get(fd_live *l, fd_view_tracks *out);
+/* Copies the latest depth frame (camera size) into out when it is newer
+ * than *frame (0: none seen yet) and updates *frame; *floor_depth is the
+ * floor's depth in camera units below the camera. False when there is
+ * nothing newer. */
+bool fd_live_depth_get(fd_live *l, uint16_t *out, uint64_t *frame, double *floor_depth);
+
 /* ---- Recorder (recorder.c) ----------------------------------------------- */
 
 typedef struct fd_recorder fd_recorder;
@@ -353,6 +453,9 @@ void fd_recorder_stop(fd_recorder *r);
 void fd_recorder_set_config(fd_recorder *r, const fd_config *cfg);
 void fd_recorder_cumulative(fd_recorder *r, fd_cumulative *out);
 void fd_recorder_reset(fd_recorder *r);
+/* Whether a daily reset of c's schedule (local time with DST) falls after
+ * since and at or before now. */
+bool fd_reset_due(const fd_config *c, double since, double now);
 
 typedef struct fd_push fd_push;
 /* Hands every event of the live queue to push as well (before start). */
@@ -399,6 +502,20 @@ double fd_push_next_period(const fd_config *cfg, const fd_recipient *r, double s
 /* Sends one test message to r now and waits for the outcome. */
 ff_status fd_push_test(const fd_recipient *r, ff_error *err);
 
+/* ---- Live view (liveview.c) --------------------------------------------- */
+
+struct fd_daemon;
+typedef struct fd_liveview fd_liveview;
+
+/* The hub of the live view streams (d->live must exist); its thread
+ * prepares counts, tracks and pictures for all viewers. */
+ff_status fd_liveview_create(struct fd_daemon *d, fd_liveview **out, ff_error *err);
+/* Ends every stream and resumes the suspended ones: call it before the
+ * HTTP servers stop (libmicrohttpd may not stop with suspended
+ * connections), and fd_liveview_destroy after them. */
+void fd_liveview_close(fd_liveview *v);
+void fd_liveview_destroy(fd_liveview *v);
+
 /* ---- HTTP (http.c) ------------------------------------------------------- */
 
 typedef struct fd_daemon {
@@ -414,6 +531,8 @@ typedef struct fd_daemon {
 	fd_live *live;
 	fd_recorder *recorder;
 	fd_push *push;
+	struct fd_mqttapi *mqttapi;
+	struct fd_liveview *liveview;
 } fd_daemon;
 
 typedef struct fd_route_info {
@@ -426,12 +545,88 @@ typedef struct fd_route_info {
  * table against the OpenAPI file. */
 const fd_route_info *fd_http_route(size_t i);
 
+/* The counts of GET /api/v1/counts (http.c): the periodic report since the
+ * last reset (JSON text, malloc'ed), also for the live events and the MQTT
+ * API. */
+ff_status fd_counts_report(fd_daemon *d, char **out, ff_error *err);
+
 typedef struct fd_http fd_http;
 
 /* listen: "ADDRESS:PORT" (IPv4; port 0 picks a free one). */
 ff_status fd_http_start(fd_daemon *d, const char *listen, fd_http **out, ff_error *err);
 int fd_http_port(const fd_http *h);
 void fd_http_stop(fd_http *h);
+
+/* ---- Certificates (tls.c) ------------------------------------------------ */
+
+struct mosquitto;
+
+/* Makes DATA/certs (0700) and remembers it; once, before any thread. */
+ff_status fd_tls_init(const char *data_dir, ff_error *err);
+
+/* The HTTPS server's certificate and key (PEM, malloc'ed): the stored pair,
+ * or a self-signed one made now (and stored) when there is none or the
+ * stored one is unusable. cn is the certificate's common name, ip the
+ * address it is for (a subject alternative name, with 127.0.0.1 and
+ * localhost). */
+ff_status fd_tls_server_pair(const char *cn, const char *ip, char **cert, char **key,
+			     ff_error *err);
+
+/* Sets up TLS on an MQTT client: the CA, client certificate and key
+ * uploaded for owner ("recipient-3", "mqtt-api"), the system's CAs when no
+ * CA was uploaded. */
+ff_status fd_tls_mosquitto(struct mosquitto *m, const char *owner, ff_error *err);
+/* What the listeners were started with, for GET /api/v1/network/status
+ * (https_port 0: no HTTPS). */
+void fd_tls_listeners(const fd_network *configured, int http_port, int https_port);
+/* Deletes owner's uploaded files (a recipient that was deleted). */
+void fd_tls_forget(const char *owner);
+/* Grows with every change of uploaded client files, so that MQTT clients
+ * know to reconnect with the new ones. */
+unsigned fd_tls_generation(void);
+
+/* ---- MQTT downlink API (mqttapi.c) ---------------------------------------- */
+
+typedef struct fd_mqttapi fd_mqttapi;
+
+/* The API client's thread follows d's configuration (mqtt_api section) on
+ * its own and answers commands with d's counts and configuration. */
+ff_status fd_mqttapi_start(fd_daemon *d, fd_mqttapi **out, ff_error *err);
+void fd_mqttapi_stop(fd_mqttapi *a);
+
+/* ---- HTTPS (http.c) ------------------------------------------------------- */
+
+/* fd_http_start with TLS: certificate and key in PEM. */
+ff_status fd_https_start(fd_daemon *d, const char *listen, const char *cert, const char *key,
+			 fd_http **out, ff_error *err);
+
+/* ---- Web GUI (webui.c) --------------------------------------------------- */
+
+/* One file of the web GUI compiled into the program (web_data.c, written
+ * by embed_web.cmake): its URL path and contents. */
+typedef struct fd_web_asset {
+	const char *path;
+	const unsigned char *data;
+	size_t len;
+} fd_web_asset;
+
+extern const fd_web_asset fd_web_assets[];
+extern const size_t fd_web_nassets;
+
+/* ---- Maintenance (maint.c) ---------------------------------------------- */
+
+/* main() waits for this signal beside SIGINT and SIGTERM: the parts stop as
+ * for SIGTERM, then fd_maint_restart runs. Restart and factory reset send
+ * it once their reply is out; an operator may send it too. */
+#define FD_RESTART_SIGNAL SIGUSR1
+/* What main.c's run() returns when that signal stopped it. */
+#define FD_STOPPED_FOR_RESTART (-1)
+
+/* After every part has stopped and closed its files: wipes the data
+ * directory when a factory reset asked for it, then re-executes the
+ * program with argv (an --listen port 0 becomes the port the listener
+ * had). Returns only on failure, with the exit status to use. */
+int fd_maint_restart(const char *data_dir, char **argv);
 
 /* The OpenAPI document compiled into the program (openapi_data.c). */
 extern const char fd_openapi_json[];

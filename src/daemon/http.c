@@ -30,7 +30,12 @@
 #include <microhttpd.h>
 
 #include "daemon.h"
+#include "floor_detect.h"
 #include "http_internal.h"
+#include "liveview.h"
+#include "maint.h"
+#include "tls.h"
+#include "webui.h"
 
 typedef struct route {
 	fd_route_info info;
@@ -176,22 +181,11 @@ static enum MHD_Result h_activate(fd_req *r)
 	json_t *b = fd_body_object(r, &sent);
 	if (!b)
 		return sent;
-	const char *q[FD_QUESTIONS] = {NULL, NULL, NULL}, *a[FD_QUESTIONS] = {NULL, NULL, NULL};
-	json_t *qs = json_object_get(b, "security_questions");
+	const char *pw, *q[FD_QUESTIONS], *a[FD_QUESTIONS];
 	ff_error err = {0};
-	ff_status st = FF_OK;
-	if (!json_is_string(json_object_get(b, "password")))
-		st = ff_error_set(&err, FF_ERR_INVALID, "password: required");
-	else if (!json_is_array(qs) || json_array_size(qs) != FD_QUESTIONS)
-		st = ff_error_set(&err, FF_ERR_INVALID,
-				  "security_questions: exactly %d questions with answers",
-				  FD_QUESTIONS);
-	for (int i = 0; !st && i < FD_QUESTIONS; i++) {
-		q[i] = fd_str_field(json_array_get(qs, (size_t)i), "question");
-		a[i] = fd_str_field(json_array_get(qs, (size_t)i), "answer");
-	}
+	ff_status st = fd_parse_password_questions(b, &pw, q, a, &err);
 	if (!st)
-		st = fd_users_activate(r->d->users, fd_str_field(b, "password"), q, a, &err);
+		st = fd_users_activate(r->d->users, pw, q, a, &err);
 	json_decref(b);
 	if (st)
 		return fd_reply_error(r, fd_http_status_of(st), "%s", err.msg);
@@ -346,13 +340,22 @@ static enum MHD_Result h_recover(fd_req *r)
 
 /* ---- Configuration -------------------------------------------------------- */
 
-static enum MHD_Result h_config_get(fd_req *r)
+enum MHD_Result fd_reply_config(fd_req *r, char **text)
 {
 	fd_config cfg;
 	fd_current_config(r->d, &cfg);
-	char *text = NULL;
-	fd_config_to_json(&cfg, &text, NULL);
-	return fd_reply_json(r, 200, text);
+	ff_error err = {0};
+	*text = NULL;
+	if (fd_config_to_json(&cfg, text, &err))
+		return fd_reply_error(r, 500, "%s", err.msg);
+	return MHD_YES;
+}
+
+static enum MHD_Result h_config_get(fd_req *r)
+{
+	char *text;
+	enum MHD_Result sent = fd_reply_config(r, &text);
+	return text ? fd_reply_json(r, 200, text) : sent;
 }
 
 /* Saves cfg and hands it to every part. The caller holds config_lock, so
@@ -361,6 +364,10 @@ static enum MHD_Result h_config_get(fd_req *r)
 ff_status fd_commit_config(fd_req *r, const fd_config *cfg, ff_error *err)
 {
 	fd_daemon *d = r->d;
+	/* Passwords the document left out stay as they are. */
+	fd_config merged = *cfg;
+	fd_config_keep_secrets(&merged, &d->config);
+	cfg = &merged;
 	ff_status st = fd_config_save(d->config_path, cfg, err);
 	if (st)
 		return st;
@@ -541,26 +548,34 @@ static enum MHD_Result h_recipient_test(fd_req *r)
 
 /* ---- Counts and reports --------------------------------------------------- */
 
-static enum MHD_Result h_counts(fd_req *r)
+ff_status fd_counts_report(fd_daemon *d, char **out, ff_error *err)
 {
-	fd_daemon *d = r->d;
-	fd_config cfg;
+	fd_config *cfg = malloc(sizeof *cfg);
+	if (!cfg)
+		return ff_error_set(err, FF_ERR_NOMEM, "counts: out of memory");
 	fd_cumulative cum;
 	fd_live_stats ls;
-	fd_current_config(d, &cfg);
+	fd_current_config(d, cfg);
 	fd_recorder_cumulative(d->recorder, &cum);
 	fd_live_stats_get(d->live, &ls);
 	ff_counts c;
-	fd_counts_from_cumulative(&cfg.rules, &cum, NULL, &ls, &c);
+	fd_counts_from_cumulative(&cfg->rules, &cum, NULL, &ls, &c);
 	double now = fd_now();
 	ff_device_info dev;
-	fd_config_device_info(&cfg, d->started, now, &dev);
+	fd_config_device_info(cfg, d->started, now, &dev);
 	ff_time_info ti;
-	fd_config_time_info(&cfg, now, &ti);
+	fd_config_time_info(cfg, now, &ti);
 	ff_report_opts opts = {&dev, &ti, NULL, false};
+	ff_status st = ff_report_periodic(&opts, &cfg->rules, &c, cum.since, now, out, err);
+	free(cfg);
+	return st;
+}
+
+static enum MHD_Result h_counts(fd_req *r)
+{
 	char *text = NULL;
 	ff_error err = {0};
-	if (ff_report_periodic(&opts, &cfg.rules, &c, cum.since, now, &text, &err))
+	if (fd_counts_report(r->d, &text, &err))
 		return fd_reply_error(r, 500, "%s", err.msg);
 	return fd_reply_json(r, 200, text);
 }
@@ -718,11 +733,31 @@ static const route routes[] = {
     {{"PUT", "/api/v1/recipients/{id}", FD_ROLE_ADMIN}, h_recipient_put},
     {{"DELETE", "/api/v1/recipients/{id}", FD_ROLE_ADMIN}, h_recipient_delete},
     {{"POST", "/api/v1/recipients/{id}/test", FD_ROLE_ADMIN}, h_recipient_test},
+    {{"GET", "/api/v1/recipients/{id}/certificates", FD_ROLE_ADMIN}, fd_h_recipient_certs_get},
+    {{"PUT", "/api/v1/recipients/{id}/certificates", FD_ROLE_ADMIN}, fd_h_recipient_certs_put},
+    {{"GET", "/api/v1/certificate", FD_ROLE_ADMIN}, fd_h_certificate_get},
+    {{"PUT", "/api/v1/certificate", FD_ROLE_ADMIN}, fd_h_certificate_put},
+    {{"POST", "/api/v1/certificate/regenerate", FD_ROLE_ADMIN}, fd_h_certificate_regenerate},
+    {{"GET", "/api/v1/network/status", FD_ROLE_ADMIN}, fd_h_network_status},
+    {{"GET", "/api/v1/mqtt-api/status", FD_ROLE_ADMIN}, fd_h_mqttapi_status},
+    {{"GET", "/api/v1/mqtt-api/certificates", FD_ROLE_ADMIN}, fd_h_mqttapi_certs_get},
+    {{"PUT", "/api/v1/mqtt-api/certificates", FD_ROLE_ADMIN}, fd_h_mqttapi_certs_put},
     {{"GET", "/api/v1/counts", FD_ROLE_VIEWER}, h_counts},
     {{"POST", "/api/v1/counts/reset", FD_ROLE_ADMIN}, h_counts_reset},
     {{"GET", "/api/v1/reports", FD_ROLE_VIEWER}, h_reports},
     {{"GET", "/api/v1/live", FD_ROLE_VIEWER}, h_live},
+    {{"GET", "/api/v1/live/events", FD_ROLE_VIEWER}, fd_h_live_events},
+    {{"GET", "/api/v1/live/video", FD_ROLE_VIEWER}, fd_h_live_video},
+    {{"GET", "/api/v1/live/snapshot", FD_ROLE_VIEWER}, fd_h_live_snapshot},
     {{"GET", "/api/v1/openapi.json", FD_ROLE_NONE}, h_openapi},
+    {{"GET", "/api/v1/scene", FD_ROLE_VIEWER}, fd_webui_scene},
+    {{"PUT", "/api/v1/password/questions", FD_ROLE_ADMIN}, fd_webui_questions_put},
+    {{"POST", "/api/v1/floor/detect", FD_ROLE_ADMIN}, fd_floor_detect},
+    {{"GET", "/api/v1/config/export", FD_ROLE_ADMIN}, fd_maint_export},
+    {{"POST", "/api/v1/config/import", FD_ROLE_ADMIN}, h_config_put},
+    {{"POST", "/api/v1/maintenance/recovery", FD_ROLE_ADMIN}, fd_maint_recovery},
+    {{"POST", "/api/v1/maintenance/factory-reset", FD_ROLE_ADMIN}, fd_maint_factory_reset},
+    {{"POST", "/api/v1/maintenance/restart", FD_ROLE_ADMIN}, fd_maint_restart_request},
     {{"GET", "/metrics", FD_ROLE_VIEWER}, h_metrics},
 };
 
@@ -765,6 +800,8 @@ static enum MHD_Result dispatch(fd_req *r, const char *url)
 		if (!strcmp(routes[i].info.method, r->method))
 			found = &routes[i];
 	}
+	if (!found && !path_known && strncmp(url, "/api/", 5))
+		return fd_webui_serve(r, url);
 	if (!found)
 		return path_known ? fd_reply_error(r, 405, "method %s not allowed here", r->method)
 				  : fd_reply_error(r, 404, "no such resource");
@@ -860,7 +897,8 @@ static ff_status parse_listen(const char *listen, struct sockaddr_in *sa, ff_err
 	return FF_OK;
 }
 
-ff_status fd_http_start(fd_daemon *d, const char *listen, fd_http **out, ff_error *err)
+ff_status fd_https_start(fd_daemon *d, const char *listen, const char *cert, const char *key,
+			 fd_http **out, ff_error *err)
 {
 	struct sockaddr_in sa;
 	ff_status st = parse_listen(listen, &sa, err);
@@ -869,20 +907,32 @@ ff_status fd_http_start(fd_daemon *d, const char *listen, fd_http **out, ff_erro
 	fd_http *h = calloc(1, sizeof *h);
 	if (!h)
 		return ff_error_set(err, FF_ERR_NOMEM, "http: out of memory");
-	h->mhd = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD, 0, NULL, NULL, on_request, d,
-				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-				  MHD_OPTION_THREAD_POOL_SIZE, 2u, MHD_OPTION_CONNECTION_LIMIT,
-				  256u, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
+	/* Without a certificate the array ends at once: plain HTTP. */
+	struct MHD_OptionItem tls[] = {
+	    {cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)cert},
+	    {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)key},
+	    {MHD_OPTION_END, 0, NULL}};
+	/* The live view's streams suspend their connections between frames. */
+	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME;
+	h->mhd = MHD_start_daemon(
+	    flags | (cert ? MHD_USE_TLS : 0), 0, NULL, NULL, on_request, d, MHD_OPTION_SOCK_ADDR,
+	    (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, 2u, MHD_OPTION_CONNECTION_LIMIT,
+	    256u, MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+	    NULL, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
 	if (!h->mhd) {
 		free(h);
-		return ff_error_set(err, FF_ERR_IO, "--listen %s: cannot listen there (in use?)",
-				    listen);
+		return ff_error_set(err, FF_ERR_IO, "--listen%s %s: cannot listen there (in use?)",
+				    cert ? "-https" : "", listen);
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = info ? info->port : ntohs(sa.sin_port);
 	*out = h;
 	return FF_OK;
+}
+
+ff_status fd_http_start(fd_daemon *d, const char *listen, fd_http **out, ff_error *err)
+{
+	return fd_https_start(d, listen, NULL, NULL, out, err);
 }
 
 int fd_http_port(const fd_http *h)

@@ -61,6 +61,9 @@ const char *fd_query_arg(fd_req *r, const char *name);
 
 /* A copy of the configuration, taken under its lock. */
 void fd_current_config(fd_daemon *d, fd_config *out);
+/* The configuration document of GET /api/v1/config in *text (malloc'ed);
+ * when it cannot be made, *text is NULL and a 500 was sent (returned). */
+enum MHD_Result fd_reply_config(fd_req *r, char **text);
 /* Saves cfg and hands it to every part; the caller holds config_lock, so
  * that the file always holds what memory holds. */
 ff_status fd_commit_config(fd_req *r, const fd_config *cfg, ff_error *err);

@@ -18,8 +18,21 @@
  * increasing), so events carry real times whatever the source's own time
  * stamps are: a recording or the simulated scene replays in a loop as if it
  * were happening now.
+ *
+ * A stereo source computes each depth frame from a raw pair on this thread
+ * (ff_stereo_pipeline); its stream has no rewind, so at its end it is
+ * closed and opened again. The pipeline's matcher range is set once from
+ * the rules the source suggests, as `footfall count` does.
+ *
+ * For the live view (liveview.c) every frame also publishes, under the same
+ * short lock and into buffers allocated up front, the depth frame with the
+ * floor's depth and the confirmed tracks with a trail each. Trails are kept
+ * here, not by viewers, so that every viewer sees the same ~2 s history
+ * whenever it connects; they are sampled every FD_TRAIL_STEP seconds so
+ * that their length does not depend on the frame rate.
  */
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,13 +40,34 @@
 #include <unistd.h>
 
 #include <footfall/sim.h>
+#include <footfall/stereo_pipeline.h>
+#include <footfall/stereo_stream.h>
 
 #include "daemon.h"
 
+/* A stereo recording: the stream is opened again at its end. */
+typedef struct stereo_source {
+	char left[4096], right[4096]; /* right "" for a pair directory */
+	ff_stereo_stream *stream;
+	ff_stereo_pipeline *pipe;
+	uint8_t *left_img, *right_img;
+	double last_t;
+	bool have_t;
+} stereo_source;
+
+/* The trail of one track (pipeline thread only). */
+typedef struct trail {
+	int id;
+	int n;
+	float xy[FD_TRAIL_MAX][2];
+	double t[FD_TRAIL_MAX];
+} trail;
+
 struct fd_live {
-	/* source: exactly one of scene and rec */
+	/* source: exactly one of scene, rec and stereo */
 	ff_sim_scene *scene;
 	ff_recording *rec;
+	stereo_source *stereo;
 	ff_camera cam;
 	size_t nframes, next;
 	double mean_period;
@@ -54,7 +88,153 @@ struct fd_live {
 	fd_queued_event *queue;
 	size_t cap, head, count;
 	fd_live_stats stats;
+
+	/* Pipeline thread only: this frame's tracks and the trails of the
+	 * last frame and of this one (swapped every frame). */
+	ff_track_info track_buf[FD_VIEW_TRACKS];
+	trail trails[2][FD_VIEW_TRACKS];
+	int ntrails[2], cur_trails;
+	/* For viewers, under the lock. */
+	fd_view_tracks view;
+	uint16_t *view_depth;
+	double view_floor;
 };
+
+/* The rules in DIR/rules.json, when there is one: recordings made by
+ * `footfall simulate` or the CLI carry the rules they are meant to be
+ * counted with. */
+static ff_status suggest_rules(fd_live *l, const char *dir, ff_error *err)
+{
+	char rules_path[4200];
+	ff_rules_default(&l->suggested);
+	if (fd_path_join(rules_path, sizeof rules_path, dir, "rules.json") &&
+	    access(rules_path, F_OK) == 0)
+		return ff_rules_load(rules_path, &l->suggested, err);
+	return FF_OK;
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/* The directory part of path ("." when there is none), without trailing
+ * slashes. */
+static void parent_dir(const char *path, char *out, size_t cap)
+{
+	size_t n = strlen(path);
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	while (n > 0 && path[n - 1] != '/')
+		n--;
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	if (n == 0)
+		snprintf(out, cap, ".");
+	else
+		snprintf(out, cap, "%.*s", (int)n, path);
+}
+
+static ff_status stereo_open_stream(stereo_source *s, ff_error *err)
+{
+	s->have_t = false;
+	return ff_stereo_stream_open(s->left, s->right[0] ? s->right : NULL, &s->stream, err);
+}
+
+static void stereo_close(stereo_source *s)
+{
+	if (!s)
+		return;
+	ff_stereo_stream_close(s->stream);
+	ff_stereo_pipeline_destroy(s->pipe);
+	free(s->left_img);
+	free(s->right_img);
+	free(s);
+}
+
+/* Splits spec at its commas into at most three non-empty parts; returns
+ * how many, 0 when a part is empty or too long or there are more. */
+static int split_spec(const char *spec, char part[3][4096])
+{
+	int n = 0;
+	for (const char *p = spec;; p++) {
+		size_t len = strcspn(p, ",");
+		if (n == 3 || len == 0 || len >= sizeof part[0])
+			return 0;
+		memcpy(part[n], p, len);
+		part[n++][len] = '\0';
+		p += len;
+		if (!*p)
+			return n;
+	}
+}
+
+/* spec: "LEFT,RIGHT,CALIB" or "DIR,CALIB" (see fd_live_create). */
+static ff_status open_stereo(fd_live *l, const char *source, const char *spec, ff_error *err)
+{
+	char part[3][4096];
+	int n = split_spec(spec, part);
+	if (n < 2)
+		return ff_error_set(err, FF_ERR_INVALID,
+				    "--source '%s': expected stereo:LEFT,RIGHT,CALIB or "
+				    "stereo:DIR,CALIB",
+				    source);
+	stereo_source *s = calloc(1, sizeof *s);
+	if (!s)
+		return ff_error_set(err, FF_ERR_NOMEM, "live: out of memory");
+	l->stereo = s;
+	const char *calib_path = part[n - 1];
+	if (n == 2) {
+		snprintf(s->left, sizeof s->left, "%s", part[0]);
+	} else if (is_dir(part[0]) || is_dir(part[1])) {
+		/* The left/ and right/ directories of one pair sequence: its
+		 * frames.txt, in their common parent, pairs them. */
+		char other[4096];
+		parent_dir(part[0], s->left, sizeof s->left);
+		parent_dir(part[1], other, sizeof other);
+		if (!is_dir(part[0]) || !is_dir(part[1]) || strcmp(s->left, other))
+			return ff_error_set(
+			    err, FF_ERR_INVALID,
+			    "--source '%s': LEFT and RIGHT must both be video files "
+			    "or both directories of one pair sequence (DIR/left, "
+			    "DIR/right with DIR/frames.txt)",
+			    source);
+	} else {
+		snprintf(s->left, sizeof s->left, "%s", part[0]);
+		snprintf(s->right, sizeof s->right, "%s", part[1]);
+	}
+	char rules_dir[4096];
+	if (is_dir(calib_path))
+		snprintf(rules_dir, sizeof rules_dir, "%s", calib_path);
+	else
+		parent_dir(calib_path, rules_dir, sizeof rules_dir);
+	ff_stereo_calib calib;
+	ff_status st;
+	if ((st = suggest_rules(l, rules_dir, err)) ||
+	    (st = ff_calib_load(calib_path, NULL, &calib, err)) ||
+	    (st = stereo_open_stream(s, err)) ||
+	    (st = ff_stereo_stream_check_calib(s->stream, &calib, err)))
+		return st;
+	/* The nearest head decides how many disparities to search. */
+	ff_stereo_pipeline_options opt;
+	ff_stereo_pipeline_options_default(&opt);
+	opt.min_depth_m =
+	    l->suggested.installation_height_m - l->suggested.max_target_height_m - 0.3;
+	if (opt.min_depth_m < 0.3)
+		opt.min_depth_m = 0.3;
+	if ((st = ff_stereo_pipeline_create(&calib, &opt, &s->pipe, err)))
+		return st;
+	size_t npix = (size_t)calib.left.width * (size_t)calib.left.height;
+	s->left_img = malloc(npix);
+	s->right_img = malloc(npix);
+	if (!s->left_img || !s->right_img)
+		return ff_error_set(err, FF_ERR_NOMEM, "live: out of memory for %dx%d frames",
+				    calib.left.width, calib.left.height);
+	ff_stereo_pipeline_camera(s->pipe, &l->cam);
+	l->nframes = 1;
+	return FF_OK;
+}
 
 static ff_status open_source(fd_live *l, const char *source, ff_error *err)
 {
@@ -78,21 +258,20 @@ static ff_status open_source(fd_live *l, const char *source, ff_error *err)
 			return st;
 		l->cam = *ff_recording_camera(l->rec);
 		l->nframes = ff_recording_frames(l->rec);
-		/* A recording made by `footfall simulate` or the CLI carries
-		 * the rules it is meant to be counted with. */
-		char rules_path[4200];
-		ff_rules_default(&l->suggested);
-		if (fd_path_join(rules_path, sizeof rules_path, source + 10, "rules.json") &&
-		    access(rules_path, F_OK) == 0 &&
-		    (st = ff_rules_load(rules_path, &l->suggested, err)))
+		if ((st = suggest_rules(l, source + 10, err)))
 			return st;
 		if (l->nframes > 1)
 			l->mean_period = (ff_recording_frame_time(l->rec, l->nframes - 1) -
 					  ff_recording_frame_time(l->rec, 0)) /
 					 (double)(l->nframes - 1);
+	} else if (!strncmp(source, "stereo:", 7)) {
+		if ((st = open_stereo(l, source, source + 7, err)))
+			return st;
 	} else {
 		return ff_error_set(err, FF_ERR_INVALID,
-				    "--source '%s': expected 'sim' or 'recording:DIR'", source);
+				    "--source '%s': expected 'sim', 'recording:DIR' or "
+				    "'stereo:LEFT,RIGHT,CALIB'",
+				    source);
 	}
 	if (!(l->mean_period > 0.001 && l->mean_period < 10))
 		l->mean_period = 1.0 / 15;
@@ -115,8 +294,10 @@ ff_status fd_live_create(const char *source, size_t queue_cap, fd_live **out, ff
 	if (!st) {
 		l->cap = queue_cap ? queue_cap : 1;
 		l->queue = calloc(l->cap, sizeof *l->queue);
-		l->depth = calloc((size_t)l->cam.width * (size_t)l->cam.height, sizeof *l->depth);
-		if (!l->queue || !l->depth)
+		size_t npix = (size_t)l->cam.width * (size_t)l->cam.height;
+		l->depth = calloc(npix, sizeof *l->depth);
+		l->view_depth = calloc(npix, sizeof *l->view_depth);
+		if (!l->queue || !l->depth || !l->view_depth)
 			st = ff_error_set(err, FF_ERR_NOMEM, "live: out of memory");
 	}
 	if (st) {
@@ -135,7 +316,9 @@ void fd_live_destroy(fd_live *l)
 	ff_engine_destroy(l->eng);
 	ff_sim_scene_destroy(l->scene);
 	ff_recording_close(l->rec);
+	stereo_close(l->stereo);
 	free(l->depth);
+	free(l->view_depth);
 	free(l->queue);
 	pthread_cond_destroy(&l->tick);
 	pthread_cond_destroy(&l->ready);
@@ -146,6 +329,30 @@ void fd_live_destroy(fd_live *l)
 void fd_live_suggested_rules(const fd_live *l, ff_rules *out)
 {
 	*out = l->suggested;
+}
+
+/* The time since the stereo stream's previous pair stands for the time to
+ * the next one, which is not known before it is read. */
+static ff_status next_stereo_frame(fd_live *l, double *period, ff_error *err)
+{
+	stereo_source *s = l->stereo;
+	double t;
+	ff_status st = s->stream
+			   ? ff_stereo_stream_read(s->stream, s->left_img, s->right_img, &t, err)
+			   : FF_ERR_END;
+	if (st == FF_ERR_END) {
+		ff_stereo_stream_close(s->stream);
+		s->stream = NULL;
+		if (!(st = stereo_open_stream(s, err)))
+			st = ff_stereo_stream_read(s->stream, s->left_img, s->right_img, &t, err);
+	}
+	if (st)
+		return st;
+	if (s->have_t && t > s->last_t)
+		*period = t - s->last_t;
+	s->last_t = t;
+	s->have_t = true;
+	return ff_stereo_pipeline_process(s->pipe, s->left_img, s->right_img, l->depth, err);
 }
 
 /* Reads the next frame into l->depth; returns the source's time to the
@@ -161,6 +368,8 @@ static ff_status next_frame(fd_live *l, double *period, ff_error *err)
 				  ff_sim_scene_frame_time(l->scene, i);
 		return ff_sim_scene_render(l->scene, i, l->depth, err);
 	}
+	if (l->stereo)
+		return next_stereo_frame(l, period, err);
 	if (l->next > i)
 		*period =
 		    ff_recording_frame_time(l->rec, l->next) - ff_recording_frame_time(l->rec, i);
@@ -186,14 +395,70 @@ static double ts_diff(const struct timespec *a, const struct timespec *b)
 	return (double)(a->tv_sec - b->tv_sec) + (a->tv_nsec - b->tv_nsec) / 1e9;
 }
 
-/* Under the lock: queue the events of the last frame, refresh the snapshot. */
-static void publish(fd_live *l, double fps)
+/* A track's point may be predicted a little beyond the image edge;
+ * viewers get it on the edge. */
+static float unit(double v)
+{
+	return v < 0 ? 0.0f : v > 1 ? 1.0f : (float)v;
+}
+
+/* Extends the trails of the last frame with this frame's confirmed tracks
+ * (those that ended are dropped) and fills the viewers' track list. */
+static void update_trails(fd_live *l, int ntracks, double t)
+{
+	const trail *old = l->trails[l->cur_trails];
+	int nold = l->ntrails[l->cur_trails];
+	l->cur_trails ^= 1;
+	trail *cur = l->trails[l->cur_trails];
+	int n = 0;
+	for (int k = 0; k < ntracks && k < FD_VIEW_TRACKS; k++) {
+		const ff_track_info *ti = &l->track_buf[k];
+		if (!ti->confirmed)
+			continue;
+		trail *tr = &cur[n];
+		int j = 0;
+		while (j < nold && old[j].id != ti->id)
+			j++;
+		if (j < nold) {
+			*tr = old[j];
+		} else {
+			tr->id = ti->id;
+			tr->n = 0;
+		}
+		int drop = 0;
+		while (drop < tr->n && tr->t[drop] < t - FD_TRAIL_MAX * FD_TRAIL_STEP)
+			drop++;
+		if (tr->n == FD_TRAIL_MAX && drop == 0 && t - tr->t[tr->n - 1] >= FD_TRAIL_STEP)
+			drop = 1;
+		if (drop) {
+			memmove(tr->xy, tr->xy + drop, sizeof tr->xy[0] * (size_t)(tr->n - drop));
+			memmove(tr->t, tr->t + drop, sizeof tr->t[0] * (size_t)(tr->n - drop));
+			tr->n -= drop;
+		}
+		if (tr->n == 0 || t - tr->t[tr->n - 1] >= FD_TRAIL_STEP) {
+			tr->xy[tr->n][0] = unit(ti->point.x);
+			tr->xy[tr->n][1] = unit(ti->point.y);
+			tr->t[tr->n++] = t;
+		}
+		n++;
+	}
+	l->ntrails[l->cur_trails] = n;
+}
+
+/* Under the lock: queue the events of the last frame, refresh the snapshot
+ * and what viewers see. */
+static void publish(fd_live *l, double fps, double t)
 {
 	const ff_event *ev;
 	size_t n = ff_engine_events(l->eng, &ev);
 	ff_counts counts;
 	ff_engine_counts(l->eng, &counts);
-	int tracks = ff_engine_tracks(l->eng, NULL, 0);
+	int tracks = ff_engine_tracks(l->eng, l->track_buf, FD_VIEW_TRACKS);
+	update_trails(l, tracks, t);
+	ff_floor_info floor;
+	ff_engine_floor(l->eng, &floor);
+	double floor_m = floor.known ? floor.height_m : l->rules.installation_height_m;
+	const trail *tr = l->trails[l->cur_trails];
 	pthread_mutex_lock(&l->lock);
 	for (size_t k = 0; k < n; k++) {
 		if (l->count == l->cap) {
@@ -213,6 +478,26 @@ static void publish(fd_live *l, double fps)
 		l->stats.region_total[r] = counts.region[r].current_total;
 		l->stats.region_children[r] = counts.region[r].current_children;
 	}
+	l->view.frame = l->stats.frames;
+	l->view.t = t;
+	l->view.ntracks = 0;
+	for (int k = 0, j = 0; k < tracks && k < FD_VIEW_TRACKS; k++) {
+		const ff_track_info *ti = &l->track_buf[k];
+		if (!ti->confirmed)
+			continue;
+		fd_view_track *v = &l->view.tracks[l->view.ntracks++];
+		v->id = ti->id;
+		v->x = unit(ti->point.x);
+		v->y = unit(ti->point.y);
+		v->height_m = (float)ti->height_m;
+		v->child = ti->child;
+		v->ntrail = tr[j].n;
+		memcpy(v->trail, tr[j].xy, sizeof v->trail[0] * (size_t)tr[j].n);
+		j++;
+	}
+	memcpy(l->view_depth, l->depth,
+	       sizeof *l->depth * (size_t)l->cam.width * (size_t)l->cam.height);
+	l->view_floor = floor_m * l->cam.depth_scale;
 	if (n > 0)
 		pthread_cond_signal(&l->ready);
 	pthread_mutex_unlock(&l->lock);
@@ -262,7 +547,7 @@ static void *run(void *arg)
 			if (errors_logged++ < 10)
 				fd_log(FD_LOG_WARN, "live: frame skipped: %s", err.msg);
 		} else {
-			publish(l, fps);
+			publish(l, fps, t);
 		}
 		add_seconds(&deadline, period > 0 ? period : l->mean_period);
 		if (ts_diff(&now, &deadline) > 1.0)
@@ -333,6 +618,35 @@ size_t fd_live_pop_events(fd_live *l, fd_queued_event *out, size_t cap, double t
 	}
 	pthread_mutex_unlock(&l->lock);
 	return n;
+}
+
+const ff_camera *fd_live_camera(const fd_live *l)
+{
+	return &l->cam;
+}
+
+void fd_live_tracks_get(fd_live *l, fd_view_tracks *out)
+{
+	pthread_mutex_lock(&l->lock);
+	out->frame = l->view.frame;
+	out->t = l->view.t;
+	out->ntracks = l->view.ntracks;
+	memcpy(out->tracks, l->view.tracks, sizeof out->tracks[0] * (size_t)l->view.ntracks);
+	pthread_mutex_unlock(&l->lock);
+}
+
+bool fd_live_depth_get(fd_live *l, uint16_t *out, uint64_t *frame, double *floor_depth)
+{
+	pthread_mutex_lock(&l->lock);
+	bool newer = l->view.frame > *frame;
+	if (newer) {
+		memcpy(out, l->view_depth,
+		       sizeof *out * (size_t)l->cam.width * (size_t)l->cam.height);
+		*frame = l->view.frame;
+		*floor_depth = l->view_floor;
+	}
+	pthread_mutex_unlock(&l->lock);
+	return newer;
 }
 
 void fd_live_wake(fd_live *l)

@@ -1,34 +1,53 @@
 /*
  * push.c - reports to the recipients (guide 5.3.2), through durable queues.
  *
- * One thread does all the pushing, so the live pipeline and the storage
- * thread never wait for the network: the storage thread hands every event
- * over with fd_push_offer (a copy into a bounded buffer under a short
- * lock, dropped and counted when full), and this thread
+ * The live pipeline and the storage thread never wait for the network: the
+ * storage thread hands every event over with fd_push_offer (a copy into a
+ * bounded buffer under a short lock, dropped and counted when full). Two
+ * kinds of thread do the rest:
  *
- *   1. turns events (trigger reports) and due periodic reports into the
- *      guide's JSON, with each recipient's content selection, and appends
- *      them to that recipient's queue: a table in the daemon's SQLite
- *      database, so reports survive a restart or a crash. A queue keeps at
- *      most FD_QUEUE_MAX reports, the oldest dropped first;
- *   2. delivers each queue from its head, one report at a time, and deletes
- *      a report only once it is confirmed: a 2xx answer to the HTTP POST,
- *      the broker's PUBACK/PUBCOMP for MQTT QoS 1/2 (QoS 0 promises
- *      nothing more than a written socket). A failure leaves the report at
- *      the head and retries the recipient after a backoff doubling from 1
- *      to 30 s, so reports arrive in order and at least once.
+ *   1. the queue thread turns events (trigger reports) and due periodic
+ *      reports into the guide's JSON, with each recipient's content
+ *      selection, and appends them to that recipient's queue: a table in
+ *      the daemon's SQLite database, so reports survive a restart or a
+ *      crash. A queue keeps at most FD_QUEUE_MAX reports, the oldest
+ *      dropped first. This thread owns the configuration, and starts,
+ *      stops and wakes the senders;
+ *   2. one sender per enabled recipient delivers that recipient's queue
+ *      from its head, with a database connection of its own, so a
+ *      recipient that does not answer (connect and answer timeouts) holds
+ *      up nobody but itself. A sender sleeps only when its queue is empty
+ *      or a failure's backoff runs.
  *
- * A recipient without retransmission gets one attempt per report: a report
- * that fails is dropped rather than kept for later.
+ * A report is deleted only once it is confirmed: a 2xx answer to the HTTP
+ * POST, the broker's PUBACK/PUBCOMP for MQTT QoS 1/2 (QoS 0 promises
+ * nothing more than a written socket). Confirmed reports are deleted in
+ * batches, one statement for the run of confirmed reports at the head of
+ * the sender's window, at the latest FLUSH_S after their confirmation: a
+ * crash may send such reports again, never lose one.
+ *
+ * MQTT keeps up to WINDOW reports in flight on one connection, published in
+ * queue order, which is the order libmosquitto sends them in (its own limit
+ * of messages on the wire is raised to WINDOW; MQTT 3.1.1 gives a broker no
+ * way to ask for fewer, and mosquitto's max_inflight_messages bounds only
+ * what it sends on). HTTP sends one report at a time on a curl handle that
+ * stays open, so the connection is reused. A failure (refused, lost, no
+ * acknowledgement within NET_TIMEOUT) deletes what was confirmed, throws
+ * the MQTT client away and resends from the oldest unconfirmed report after
+ * a backoff doubling from 1 to 30 s: every report first arrives in queue
+ * order, and at least once (a resent one may follow reports that were
+ * confirmed after it). A fresh client after every failure means no
+ * half-sent message of an old session is resent behind our back.
+ *
+ * A recipient without retransmission gets one attempt per report: reports
+ * that fail are dropped rather than kept for later.
  *
  * MQTT clients stay connected between reports, with libmosquitto's network
- * thread; its callbacks only record the connection state and the last
- * acknowledged message under the client's own lock. After any failure the
- * client is thrown away and a fresh one connects on the next attempt, so no
- * half-sent message of an old session is resent behind our back. Connects
- * are asynchronous and every wait is bounded (NET_TIMEOUT), so a recipient
- * that does not answer delays the others by at most that per attempt, and
- * its backoff keeps such attempts rare.
+ * thread; its callbacks only record the connection state and the
+ * acknowledged message ids under the sender's lock. MQTT over TLS trusts
+ * the system's CAs or the CA uploaded for the recipient, with its client
+ * certificate when one was uploaded (tls.c); new files make a new
+ * connection.
  */
 #include <math.h>
 #include <stdio.h>
@@ -45,31 +64,55 @@
 #define OFFER_CAP 4096
 #define BACKOFF_MIN 1.0
 #define BACKOFF_MAX 30.0
-#define NET_TIMEOUT 5 /* seconds: connect, HTTP answer, MQTT acknowledgement */
-#define SLICE 0.5     /* seconds of delivery per recipient and round */
+#define NET_TIMEOUT 5	  /* seconds: connect, HTTP answer, MQTT acknowledgement */
+#define WINDOW 128	  /* MQTT reports in flight per recipient */
+#define RING (2 * WINDOW) /* in flight, or confirmed and not yet deleted */
+#define FLUSH_S 0.2	  /* longest a confirmed report waits for its deletion */
+#define IDLE_S 0.2	  /* queue thread: periodic reports, queue lengths */
 
-typedef struct mqtt_conn {
-	struct mosquitto *mosq;
-	pthread_mutex_t lock; /* guards the fields below (callbacks vs. push thread) */
-	pthread_cond_t cond;
-	int state; /* 0 connecting, 1 connected, -1 refused or lost */
-	int acked_mid;
-} mqtt_conn;
+typedef struct sent {
+	sqlite3_int64 seq;
+	int mid;
+	bool acked;
+} sent;
 
 typedef struct target {
+	fd_push *p;
+	/* queue thread only */
 	fd_recipient rec;
-	bool active;
-	double retry_at, backoff;
+	bool active, queued_new, running;
 	double period_start, next_periodic;
-	fd_cumulative last; /* counts at the end of the last period */
-	CURL *curl;
-	mqtt_conn mq;
+	fd_cumulative last;    /* counts at the end of the last period */
 	fd_push_status status; /* guarded by fd_push.lock */
+
+	pthread_t thread;
+	pthread_mutex_t lock; /* guards the fields up to nacks: queue thread,
+				 sender and libmosquitto's callbacks */
+	pthread_cond_t cond;
+	bool stop, work, kick;
+	int state; /* MQTT: 0 connecting, 1 connected, -1 refused or lost */
+	int acks[WINDOW];
+	int nacks;
+
+	/* sender only */
+	fd_recipient srec; /* the settings it was started with */
+	sqlite3 *db;
+	sqlite3_stmt *next, *del;
+	CURL *curl;
+	struct curl_slist *headers;
+	struct mosquitto *mosq;
+	unsigned tls_gen; /* fd_tls_generation() when it connected */
+	double retry_at, backoff;
+	sent ring[RING]; /* reports handed out, in queue order */
+	int ring_head, ring_n, unacked;
+	sqlite3_int64 last_seq;	  /* the last report handed out */
+	sqlite3_int64 failed_seq; /* the report whose sending failed */
 } target;
 
 struct fd_push {
 	sqlite3 *db;
-	sqlite3_stmt *ins, *head, *del, *count, *trim, *purge;
+	sqlite3_stmt *ins, *count, *trim, *purge;
+	char *db_path;
 	fd_recorder *recorder;
 	fd_live *live;
 	double started;
@@ -84,10 +127,11 @@ struct fd_push {
 	size_t ring_head, ring_n;
 	uint64_t dropped;
 
-	/* push thread only */
+	/* queue thread only */
 	fd_config cfg;
 	fd_queued_event *batch;
 	target t[FD_MAX_RECIPIENTS];
+	unsigned tls_gen; /* new uploaded TLS files end every backoff */
 };
 
 static const char schema[] = "CREATE TABLE IF NOT EXISTS push_queue ("
@@ -96,26 +140,41 @@ static const char schema[] = "CREATE TABLE IF NOT EXISTS push_queue ("
 			     "CREATE INDEX IF NOT EXISTS push_queue_recipient"
 			     " ON push_queue (recipient, seq);";
 
-static ff_status db_error(fd_push *p, ff_error *err)
+static ff_status db_error(sqlite3 *db, ff_error *err)
 {
-	return ff_error_set(err, FF_ERR_IO, "push queue: %s", sqlite3_errmsg(p->db));
+	return ff_error_set(err, FF_ERR_IO, "push queue: %s", sqlite3_errmsg(db));
 }
 
-static ff_status prepare(fd_push *p, ff_error *err)
+static ff_status prepare(sqlite3 *db, const char *const *sql, sqlite3_stmt **const *stmts, size_t n,
+			 ff_error *err)
 {
-	static const char *const sql[] = {
-	    "INSERT INTO push_queue (recipient, body) VALUES (?1, ?2)",
-	    "SELECT seq, body FROM push_queue WHERE recipient = ?1 ORDER BY seq LIMIT 1",
-	    "DELETE FROM push_queue WHERE seq = ?1",
-	    "SELECT count(*) FROM push_queue WHERE recipient = ?1",
-	    "DELETE FROM push_queue WHERE recipient = ?1 AND seq <= (SELECT seq FROM push_queue"
-	    " WHERE recipient = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2)",
-	    "DELETE FROM push_queue WHERE recipient = ?1"};
-	sqlite3_stmt **stmts[] = {&p->ins, &p->head, &p->del, &p->count, &p->trim, &p->purge};
-	for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
-		if (sqlite3_prepare_v2(p->db, sql[i], -1, stmts[i], NULL) != SQLITE_OK)
-			return db_error(p, err);
+	for (size_t i = 0; i < n; i++)
+		if (sqlite3_prepare_v2(db, sql[i], -1, stmts[i], NULL) != SQLITE_OK)
+			return db_error(db, err);
 	return FF_OK;
+}
+
+static ff_status open_db(const char *path, sqlite3 **db, ff_error *err)
+{
+	if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK)
+		return ff_error_set(err, FF_ERR_IO, "%s: %s", path,
+				    *db ? sqlite3_errmsg(*db) : "cannot open");
+	sqlite3_busy_timeout(*db, 5000);
+	return FF_OK;
+}
+
+static void target_init(target *t, fd_push *p)
+{
+	t->p = p;
+	pthread_mutex_init(&t->lock, NULL);
+	pthread_cond_init(&t->cond, NULL);
+}
+
+static void target_destroy(target *t)
+{
+	pthread_mutex_destroy(&t->lock);
+	pthread_cond_destroy(&t->cond);
 }
 
 ff_status fd_push_create(const char *db_path, fd_recorder *recorder, fd_live *live,
@@ -126,6 +185,7 @@ ff_status fd_push_create(const char *db_path, fd_recorder *recorder, fd_live *li
 		return ff_error_set(err, FF_ERR_NOMEM, "push: out of memory");
 	p->ring = malloc(sizeof *p->ring * OFFER_CAP);
 	p->batch = malloc(sizeof *p->batch * OFFER_CAP);
+	p->db_path = strdup(db_path);
 	p->recorder = recorder;
 	p->live = live;
 	p->started = started;
@@ -133,24 +193,24 @@ ff_status fd_push_create(const char *db_path, fd_recorder *recorder, fd_live *li
 	p->cfg_new = true;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cond, NULL);
-	for (int i = 0; i < FD_MAX_RECIPIENTS; i++) {
-		pthread_mutex_init(&p->t[i].mq.lock, NULL);
-		pthread_cond_init(&p->t[i].mq.cond, NULL);
-	}
+	for (int i = 0; i < FD_MAX_RECIPIENTS; i++)
+		target_init(&p->t[i], p);
+	static const char *const sql[] = {
+	    "INSERT INTO push_queue (recipient, body) VALUES (?1, ?2)",
+	    "SELECT count(*) FROM push_queue WHERE recipient = ?1",
+	    "DELETE FROM push_queue WHERE recipient = ?1 AND seq <= (SELECT seq FROM push_queue"
+	    " WHERE recipient = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2)",
+	    "DELETE FROM push_queue WHERE recipient = ?1"};
+	sqlite3_stmt **stmts[] = {&p->ins, &p->count, &p->trim, &p->purge};
 	ff_status st = FF_OK;
-	if (!p->ring || !p->batch)
+	if (!p->ring || !p->batch || !p->db_path)
 		st = ff_error_set(err, FF_ERR_NOMEM, "push: out of memory");
-	else if (sqlite3_open_v2(db_path, &p->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-				 NULL) != SQLITE_OK)
-		st = ff_error_set(err, FF_ERR_IO, "%s: %s", db_path,
-				  p->db ? sqlite3_errmsg(p->db) : "cannot open");
-	if (!st) {
-		sqlite3_busy_timeout(p->db, 5000);
-		if (sqlite3_exec(p->db, schema, NULL, NULL, NULL) != SQLITE_OK)
-			st = db_error(p, err);
-	}
 	if (!st)
-		st = prepare(p, err);
+		st = open_db(db_path, &p->db, err);
+	if (!st && sqlite3_exec(p->db, schema, NULL, NULL, NULL) != SQLITE_OK)
+		st = db_error(p->db, err);
+	if (!st)
+		st = prepare(p->db, sql, stmts, sizeof stmts / sizeof stmts[0], err);
 	if (st) {
 		fd_push_destroy(p);
 		return st;
@@ -159,15 +219,7 @@ ff_status fd_push_create(const char *db_path, fd_recorder *recorder, fd_live *li
 	return FF_OK;
 }
 
-static void mqtt_drop(mqtt_conn *m)
-{
-	if (!m->mosq)
-		return;
-	mosquitto_disconnect(m->mosq);
-	mosquitto_loop_stop(m->mosq, true);
-	mosquitto_destroy(m->mosq);
-	m->mosq = NULL;
-}
+static void sender_stop(target *t);
 
 void fd_push_destroy(fd_push *p)
 {
@@ -175,18 +227,16 @@ void fd_push_destroy(fd_push *p)
 		return;
 	fd_push_stop(p);
 	for (int i = 0; i < FD_MAX_RECIPIENTS; i++) {
-		mqtt_drop(&p->t[i].mq);
-		if (p->t[i].curl)
-			curl_easy_cleanup(p->t[i].curl);
-		pthread_mutex_destroy(&p->t[i].mq.lock);
-		pthread_cond_destroy(&p->t[i].mq.cond);
+		sender_stop(&p->t[i]);
+		target_destroy(&p->t[i]);
 	}
-	sqlite3_stmt *stmts[] = {p->ins, p->head, p->del, p->count, p->trim, p->purge};
+	sqlite3_stmt *stmts[] = {p->ins, p->count, p->trim, p->purge};
 	for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
 		sqlite3_finalize(stmts[i]);
 	sqlite3_close(p->db);
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->cond);
+	free(p->db_path);
 	free(p->ring);
 	free(p->batch);
 	free(p);
@@ -254,6 +304,7 @@ static void queue_report(fd_push *p, target *t, const char *body)
 	sqlite3_bind_text(p->ins, 2, body, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(p->ins);
 	sqlite3_reset(p->ins);
+	t->queued_new = t->queued_new || rc == SQLITE_DONE;
 	if (rc != SQLITE_DONE)
 		fd_log(FD_LOG_ERROR, "push: recipient %d: report lost: %s", t->rec.id,
 		       sqlite3_errmsg(p->db));
@@ -331,6 +382,25 @@ static void queue_periodic(fd_push *p, double now)
 
 /* ---- Delivery ------------------------------------------------------------ */
 
+static struct timespec deadline(double seconds)
+{
+	double when = fd_now() + seconds;
+	struct timespec ts;
+	ts.tv_sec = (time_t)when;
+	ts.tv_nsec = (long)((when - (double)ts.tv_sec) * 1e9);
+	if (ts.tv_nsec >= 1000000000L)
+		ts.tv_nsec = 999999999L;
+	return ts;
+}
+
+static bool stopping(target *t)
+{
+	pthread_mutex_lock(&t->lock);
+	bool stop = t->stop;
+	pthread_mutex_unlock(&t->lock);
+	return stop;
+}
+
 static size_t discard_body(char *data, size_t size, size_t n, void *user)
 {
 	(void)data;
@@ -338,28 +408,71 @@ static size_t discard_body(char *data, size_t size, size_t n, void *user)
 	return size * n;
 }
 
-static ff_status http_send(CURL *c, const fd_recipient *r, const char *body, ff_error *err)
+/* Lets a sender that is told to stop leave a slow transfer at once. */
+static int http_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+			 curl_off_t ulnow)
 {
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return stopping(user);
+}
+
+/* The handle is kept between reports: curl keeps its connection open. No
+ * "Expect: 100-continue": it would wait for a server that never sends 100. */
+static ff_status http_handle(target *t, ff_error *err)
+{
+	if (t->curl)
+		return FF_OK;
+	const fd_recipient *r = &t->srec;
 	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+	struct curl_slist *h2 = h ? curl_slist_append(h, "Expect:") : NULL;
+	CURL *c = h2 ? curl_easy_init() : NULL;
+	if (!c) {
+		curl_slist_free_all(h);
+		return ff_error_set(err, FF_ERR_NOMEM, "HTTP: cannot create a handle");
+	}
 	curl_easy_setopt(c, CURLOPT_URL, r->url);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h2);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)NET_TIMEOUT);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)NET_TIMEOUT);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard_body);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, http_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, t);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (r->username[0]) {
 		curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
 		curl_easy_setopt(c, CURLOPT_USERNAME, r->username);
 		curl_easy_setopt(c, CURLOPT_PASSWORD, r->password);
 	}
-	CURLcode rc = curl_easy_perform(c);
-	curl_slist_free_all(h);
+	t->curl = c;
+	t->headers = h2;
+	return FF_OK;
+}
+
+static void http_drop(target *t)
+{
+	if (t->curl)
+		curl_easy_cleanup(t->curl);
+	curl_slist_free_all(t->headers);
+	t->curl = NULL;
+	t->headers = NULL;
+}
+
+static ff_status http_send(target *t, const char *body, ff_error *err)
+{
+	ff_status st = http_handle(t, err);
+	if (st)
+		return st;
+	curl_easy_setopt(t->curl, CURLOPT_POSTFIELDS, body);
+	CURLcode rc = curl_easy_perform(t->curl);
 	if (rc != CURLE_OK)
 		return ff_error_set(err, FF_ERR_IO, "%s", curl_easy_strerror(rc));
 	long code = 0;
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &code);
 	if (code < 200 || code > 299)
 		return ff_error_set(err, FF_ERR_IO, "HTTP status %ld", code);
 	return FF_OK;
@@ -368,176 +481,463 @@ static ff_status http_send(CURL *c, const fd_recipient *r, const char *body, ff_
 static void on_connect(struct mosquitto *m, void *user, int rc)
 {
 	(void)m;
-	mqtt_conn *c = user;
-	pthread_mutex_lock(&c->lock);
-	c->state = rc == 0 ? 1 : -1;
-	pthread_cond_broadcast(&c->cond);
-	pthread_mutex_unlock(&c->lock);
+	target *t = user;
+	pthread_mutex_lock(&t->lock);
+	t->state = rc == 0 ? 1 : -1;
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->lock);
 }
 
 static void on_disconnect(struct mosquitto *m, void *user, int rc)
 {
 	(void)m;
 	(void)rc;
-	mqtt_conn *c = user;
-	pthread_mutex_lock(&c->lock);
-	c->state = -1;
-	pthread_cond_broadcast(&c->cond);
-	pthread_mutex_unlock(&c->lock);
+	target *t = user;
+	pthread_mutex_lock(&t->lock);
+	t->state = -1;
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->lock);
 }
 
+/* At most WINDOW messages are in flight, so acks never overflows; were it
+ * to, the lost acknowledgement would only resend a report. */
 static void on_publish(struct mosquitto *m, void *user, int mid)
 {
 	(void)m;
-	mqtt_conn *c = user;
-	pthread_mutex_lock(&c->lock);
-	c->acked_mid = mid;
-	pthread_cond_broadcast(&c->cond);
-	pthread_mutex_unlock(&c->lock);
+	target *t = user;
+	pthread_mutex_lock(&t->lock);
+	if (t->nacks < WINDOW)
+		t->acks[t->nacks++] = mid;
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->lock);
 }
 
-/* Waits for the connection (mid 0) or the acknowledgement of mid; false
- * when the connection is lost or nothing came in time. */
-static bool mqtt_wait(mqtt_conn *c, int mid)
+/* Waits at most NET_TIMEOUT for the connection to settle (acks false) or
+ * for acknowledgements (acks true); returns early when the connection is
+ * lost or the sender is told to stop. */
+static void mqtt_wait(target *t, bool acks)
 {
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += NET_TIMEOUT;
-	pthread_mutex_lock(&c->lock);
-	for (;;) {
-		bool done = mid ? c->acked_mid == mid : c->state != 0;
-		if (done || c->state < 0 || pthread_cond_timedwait(&c->cond, &c->lock, &until))
+	struct timespec until = deadline(NET_TIMEOUT);
+	pthread_mutex_lock(&t->lock);
+	while (!(acks ? t->nacks > 0 : t->state != 0) && t->state >= 0 && !t->stop)
+		if (pthread_cond_timedwait(&t->cond, &t->lock, &until))
 			break;
-	}
-	bool ok = c->state > 0 && (!mid || c->acked_mid == mid);
-	pthread_mutex_unlock(&c->lock);
-	return ok;
+	pthread_mutex_unlock(&t->lock);
 }
 
-static ff_status mqtt_connect(mqtt_conn *c, const fd_recipient *r, ff_error *err)
+static void mqtt_drop(target *t)
 {
-	c->state = 0;
-	c->acked_mid = 0;
-	c->mosq = mosquitto_new(r->client_id[0] ? r->client_id : NULL, true, c);
-	if (!c->mosq)
+	if (!t->mosq)
+		return;
+	mosquitto_disconnect(t->mosq);
+	mosquitto_loop_stop(t->mosq, true);
+	mosquitto_destroy(t->mosq);
+	t->mosq = NULL;
+}
+
+static ff_status mqtt_connect(target *t, ff_error *err)
+{
+	const fd_recipient *r = &t->srec;
+	pthread_mutex_lock(&t->lock);
+	t->state = 0;
+	t->nacks = 0;
+	pthread_mutex_unlock(&t->lock);
+	t->mosq = mosquitto_new(r->client_id[0] ? r->client_id : NULL, true, t);
+	if (!t->mosq)
 		return ff_error_set(err, FF_ERR_NOMEM, "MQTT: cannot create a client");
-	mosquitto_connect_callback_set(c->mosq, on_connect);
-	mosquitto_disconnect_callback_set(c->mosq, on_disconnect);
-	mosquitto_publish_callback_set(c->mosq, on_publish);
-	int rc = MOSQ_ERR_SUCCESS;
-	if (r->username[0])
-		rc = mosquitto_username_pw_set(c->mosq, r->username, r->password);
-	if (!rc && r->tls)
-		rc = mosquitto_tls_set(c->mosq, NULL, "/etc/ssl/certs", NULL, NULL, NULL);
+	mosquitto_connect_callback_set(t->mosq, on_connect);
+	mosquitto_disconnect_callback_set(t->mosq, on_disconnect);
+	mosquitto_publish_callback_set(t->mosq, on_publish);
+	int rc = mosquitto_int_option(t->mosq, MOSQ_OPT_SEND_MAXIMUM, WINDOW);
+	char owner[32];
+	snprintf(owner, sizeof owner, "recipient-%d", r->id);
+	t->tls_gen = fd_tls_generation();
+	if (!rc && r->username[0])
+		rc = mosquitto_username_pw_set(t->mosq, r->username, r->password);
+	if (!rc && r->tls && fd_tls_mosquitto(t->mosq, owner, err)) {
+		mqtt_drop(t);
+		return FF_ERR_INVALID;
+	}
 	if (!rc)
-		rc = mosquitto_connect_async(c->mosq, r->host, r->port, 30);
+		rc = mosquitto_connect_async(t->mosq, r->host, r->port, 30);
 	if (!rc)
-		rc = mosquitto_loop_start(c->mosq);
+		rc = mosquitto_loop_start(t->mosq);
 	if (rc) {
-		mqtt_drop(c);
+		mqtt_drop(t);
 		return ff_error_set(err, FF_ERR_IO, "MQTT %s:%d: %s", r->host, r->port,
 				    mosquitto_strerror(rc));
 	}
-	if (!mqtt_wait(c, 0)) {
-		mqtt_drop(c);
+	mqtt_wait(t, false);
+	pthread_mutex_lock(&t->lock);
+	bool up = t->state > 0;
+	pthread_mutex_unlock(&t->lock);
+	if (!up) {
+		mqtt_drop(t);
 		return ff_error_set(err, FF_ERR_IO, "MQTT %s:%d: connection refused or timed out",
 				    r->host, r->port);
 	}
 	return FF_OK;
 }
 
-static ff_status mqtt_send(mqtt_conn *c, const fd_recipient *r, const char *body, ff_error *err)
+/* A connected client: the one there is, unless it was lost or new
+ * uploaded TLS files need a new connection. */
+static ff_status mqtt_ready(target *t, ff_error *err)
 {
-	if (c->mosq) {
-		pthread_mutex_lock(&c->lock);
-		bool lost = c->state < 0;
-		pthread_mutex_unlock(&c->lock);
-		if (lost)
-			mqtt_drop(c);
+	if (t->mosq) {
+		pthread_mutex_lock(&t->lock);
+		bool lost = t->state < 0;
+		pthread_mutex_unlock(&t->lock);
+		if (lost || t->tls_gen != fd_tls_generation())
+			mqtt_drop(t);
 	}
-	if (!c->mosq) {
-		ff_status st = mqtt_connect(c, r, err);
-		if (st)
-			return st;
-	}
-	int mid = 0;
-	int rc = mosquitto_publish(c->mosq, &mid, r->topic, (int)strlen(body), body, r->qos, false);
-	if (rc) {
-		mqtt_drop(c);
+	return t->mosq ? FF_OK : mqtt_connect(t, err);
+}
+
+static ff_status mqtt_publish(target *t, const char *body, int *mid, ff_error *err)
+{
+	const fd_recipient *r = &t->srec;
+	int rc = mosquitto_publish(t->mosq, mid, r->topic, (int)strlen(body), body, r->qos, false);
+	if (rc)
 		return ff_error_set(err, FF_ERR_IO, "MQTT publish: %s", mosquitto_strerror(rc));
-	}
-	if (r->qos > 0 && !mqtt_wait(c, mid)) {
-		mqtt_drop(c);
-		return ff_error_set(err, FF_ERR_IO, "MQTT: no acknowledgement from %s:%d", r->host,
-				    r->port);
-	}
 	return FF_OK;
 }
 
-static ff_status send_one(target *t, const char *body, ff_error *err)
+/* Marks the window's reports whose acknowledgement came, waiting for one
+ * first when block; fails when the connection is lost or a wait ran out. */
+static ff_status take_acks(target *t, bool block, ff_error *err)
 {
-	if (t->rec.proto == FD_PROTO_MQTT)
-		return mqtt_send(&t->mq, &t->rec, body, err);
-	if (!t->curl && !(t->curl = curl_easy_init()))
-		return ff_error_set(err, FF_ERR_NOMEM, "HTTP: cannot create a handle");
-	return http_send(t->curl, &t->rec, body, err);
+	if (block)
+		mqtt_wait(t, true);
+	int mids[WINDOW];
+	pthread_mutex_lock(&t->lock);
+	int n = t->nacks;
+	memcpy(mids, t->acks, sizeof mids[0] * (size_t)n);
+	t->nacks = 0;
+	bool lost = t->state < 0, stop = t->stop;
+	pthread_mutex_unlock(&t->lock);
+	for (int k = 0; k < n; k++)
+		for (int i = 0; i < t->ring_n; i++) {
+			sent *s = &t->ring[(t->ring_head + i) % RING];
+			if (!s->acked && s->mid == mids[k]) {
+				s->acked = true;
+				t->unacked--;
+				break;
+			}
+		}
+	const fd_recipient *r = &t->srec;
+	if (lost)
+		return ff_error_set(err, FF_ERR_IO, "MQTT %s:%d: connection lost", r->host,
+				    r->port);
+	if (block && !n && !stop)
+		return ff_error_set(err, FF_ERR_IO,
+				    "MQTT: no acknowledgement from %s:%d within %d s", r->host,
+				    r->port, NET_TIMEOUT);
+	return FF_OK;
 }
 
-static void set_status(fd_push *p, target *t, bool ok, const ff_error *err, uint64_t delivered)
+/* Hands out up to room reports that follow the last one handed out:
+ * published (MQTT), or sent and answered (HTTP). Returns how many, or -1
+ * on a failure. */
+static int send_more(target *t, int room, ff_error *err)
 {
+	struct {
+		sqlite3_int64 seq;
+		char *body;
+	} rows[WINDOW];
+	if (room > WINDOW)
+		room = WINDOW;
+	sqlite3_bind_int(t->next, 1, t->srec.id);
+	sqlite3_bind_int64(t->next, 2, t->last_seq);
+	sqlite3_bind_int(t->next, 3, room);
+	int n = 0;
+	bool bad = false;
+	while (n < room && !bad) {
+		int rc = sqlite3_step(t->next);
+		if (rc != SQLITE_ROW) {
+			bad = rc != SQLITE_DONE && db_error(t->db, err);
+			break;
+		}
+		rows[n].seq = sqlite3_column_int64(t->next, 0);
+		rows[n].body = strdup((const char *)sqlite3_column_text(t->next, 1));
+		if (rows[n].body)
+			n++;
+		else
+			bad = ff_error_set(err, FF_ERR_NOMEM, "push: out of memory");
+	}
+	sqlite3_reset(t->next);
+	int done = 0;
+	bool mqtt = t->srec.proto == FD_PROTO_MQTT;
+	for (; done < n && !bad; done++) {
+		sent *s = &t->ring[(t->ring_head + t->ring_n) % RING];
+		s->seq = rows[done].seq;
+		s->mid = 0;
+		bad = mqtt ? mqtt_publish(t, rows[done].body, &s->mid, err) != FF_OK
+			   : http_send(t, rows[done].body, err) != FF_OK;
+		if (bad) {
+			t->failed_seq = s->seq;
+			break;
+		}
+		s->acked = !mqtt;
+		t->unacked += mqtt;
+		t->ring_n++;
+		t->last_seq = s->seq;
+	}
+	for (int i = 0; i < n; i++)
+		free(rows[i].body);
+	return bad ? -1 : done;
+}
+
+/* Deletes the recipient's reports up to seq in one statement; how many,
+ * or -1. */
+static int delete_upto(target *t, sqlite3_int64 seq)
+{
+	sqlite3_bind_int(t->del, 1, t->srec.id);
+	sqlite3_bind_int64(t->del, 2, seq);
+	int rc = sqlite3_step(t->del);
+	sqlite3_reset(t->del);
+	if (rc != SQLITE_DONE) {
+		fd_log(FD_LOG_ERROR, "push: recipient %d: %s", t->srec.id, sqlite3_errmsg(t->db));
+		return -1;
+	}
+	return sqlite3_changes(t->db);
+}
+
+/* The seq of the oldest report in the queue, 0 when it is empty. */
+static sqlite3_int64 queue_head(target *t)
+{
+	sqlite3_int64 seq = 0;
+	sqlite3_bind_int(t->next, 1, t->srec.id);
+	sqlite3_bind_int64(t->next, 2, 0);
+	sqlite3_bind_int(t->next, 3, 1);
+	if (sqlite3_step(t->next) == SQLITE_ROW)
+		seq = sqlite3_column_int64(t->next, 0);
+	sqlite3_reset(t->next);
+	return seq;
+}
+
+static int acked_prefix(const target *t)
+{
+	int k = 0;
+	while (k < t->ring_n && t->ring[(t->ring_head + k) % RING].acked)
+		k++;
+	return k;
+}
+
+static void count_out(target *t, int64_t n, bool delivered)
+{
+	fd_push *p = t->p;
 	pthread_mutex_lock(&p->lock);
-	t->status.connected = ok;
-	t->status.delivered += delivered;
-	if (!ok) {
-		t->status.failures++;
-		snprintf(t->status.last_error, sizeof t->status.last_error, "%s", err->msg);
+	t->status.queued = t->status.queued > n ? t->status.queued - n : 0;
+	if (delivered) {
+		t->status.delivered += (uint64_t)n;
+		t->status.connected = true;
 	}
 	pthread_mutex_unlock(&p->lock);
 }
 
-/* Delivers t's queue from the head for at most SLICE seconds. */
-static void deliver(fd_push *p, target *t, double now)
+/* Deletes the confirmed reports at the head of the window. */
+static ff_status flush(target *t, ff_error *err)
 {
-	if (now < t->retry_at)
-		return;
-	uint64_t delivered = 0;
-	bool failed = false;
-	ff_error err = {0};
-	while (fd_now() - now < SLICE) {
-		sqlite3_bind_int(p->head, 1, t->rec.id);
-		if (sqlite3_step(p->head) != SQLITE_ROW) {
-			sqlite3_reset(p->head);
-			break;
-		}
-		sqlite3_int64 seq = sqlite3_column_int64(p->head, 0);
-		char *body = strdup((const char *)sqlite3_column_text(p->head, 1));
-		sqlite3_reset(p->head);
-		if (!body)
-			break;
-		failed = send_one(t, body, &err) != FF_OK;
-		free(body);
-		if (failed && t->rec.retransmission)
-			break;
-		sqlite3_bind_int64(p->del, 1, seq);
-		sqlite3_step(p->del);
-		sqlite3_reset(p->del);
-		delivered += !failed;
-		if (failed)
-			break;
-	}
-	if (failed) {
-		t->backoff = t->backoff > 0 ? fmin(t->backoff * 2, BACKOFF_MAX) : BACKOFF_MIN;
-		t->retry_at = fd_now() + t->backoff;
-		fd_log(FD_LOG_DEBUG, "push: recipient %d: %s, retry in %.0f s", t->rec.id, err.msg,
-		       t->backoff);
-	} else if (delivered) {
-		t->backoff = 0;
-	}
-	if (failed || delivered)
-		set_status(p, t, !failed, &err, delivered);
+	int k = acked_prefix(t);
+	if (!k)
+		return FF_OK;
+	if (delete_upto(t, t->ring[(t->ring_head + k - 1) % RING].seq) < 0)
+		return db_error(t->db, err);
+	t->ring_head = (t->ring_head + k) % RING;
+	t->ring_n -= k;
+	count_out(t, k, true);
+	return FF_OK;
 }
 
-/* ---- The thread ------------------------------------------------------------ */
+/* Without retransmission a failed report is dropped: what was handed out
+ * and not confirmed, the one that failed, or the head of the queue when
+ * the connection failed. */
+static void drop_failed(target *t)
+{
+	sqlite3_int64 upto = t->failed_seq > t->last_seq ? t->failed_seq : t->last_seq;
+	if (!upto)
+		upto = queue_head(t);
+	int n = upto ? delete_upto(t, upto) : 0;
+	if (n > 0)
+		count_out(t, n, false);
+}
+
+static void failed(target *t, const ff_error *err)
+{
+	if (!t->srec.retransmission)
+		drop_failed(t);
+	mqtt_drop(t);
+	t->backoff = t->backoff > 0 ? fmin(t->backoff * 2, BACKOFF_MAX) : BACKOFF_MIN;
+	t->retry_at = fd_now() + t->backoff;
+	fd_log(FD_LOG_DEBUG, "push: recipient %d: %s, retry in %.0f s", t->srec.id, err->msg,
+	       t->backoff);
+	fd_push *p = t->p;
+	pthread_mutex_lock(&p->lock);
+	t->status.connected = false;
+	t->status.failures++;
+	snprintf(t->status.last_error, sizeof t->status.last_error, "%s", err->msg);
+	pthread_mutex_unlock(&p->lock);
+	pthread_mutex_lock(&t->lock);
+	t->work = true;
+	pthread_mutex_unlock(&t->lock);
+}
+
+/* Delivers the queue until it is empty, a failure, or a stop; an empty
+ * queue connects to nothing. MQTT waits for acknowledgements only when the
+ * window is full or the queue has nothing more; confirmed reports are
+ * deleted WINDOW at a time, when nothing more is to come, or FLUSH_S after
+ * the last deletion. */
+static void drain(target *t)
+{
+	bool mqtt = t->srec.proto == FD_PROTO_MQTT;
+	ff_error err = {0};
+	t->ring_head = t->ring_n = t->unacked = 0;
+	t->last_seq = t->failed_seq = 0;
+	if (!queue_head(t))
+		return;
+	double flushed = fd_now();
+	ff_status st = mqtt ? mqtt_ready(t, &err) : FF_OK;
+	while (!st && !stopping(t)) {
+		int room = RING - t->ring_n;
+		if (mqtt && room > WINDOW - t->unacked)
+			room = WINDOW - t->unacked;
+		if (!mqtt && room > 1)
+			room = 1;
+		int n = room > 0 ? send_more(t, room, &err) : 0;
+		if (n < 0) {
+			st = FF_ERR_IO;
+			break;
+		}
+		if (mqtt && (st = take_acks(t, t->unacked > 0, &err)))
+			break;
+		int k = acked_prefix(t);
+		bool more = n == room && room > 0;
+		if (k &&
+		    (k >= WINDOW || (k == t->ring_n && !more) || fd_now() - flushed >= FLUSH_S)) {
+			if ((st = flush(t, &err)))
+				break;
+			flushed = fd_now();
+		}
+		if (!t->ring_n && !more)
+			break;
+	}
+	if (mqtt && t->mosq)
+		take_acks(t, false, &(ff_error){0});
+	ff_error ferr = {0};
+	if (flush(t, &ferr) && !st) {
+		st = FF_ERR_IO;
+		err = ferr;
+	}
+	if (st && !stopping(t))
+		failed(t, &err);
+	else if (!st)
+		t->backoff = 0;
+}
+
+/* Sleeps until the queue has reports and no backoff runs; false when told
+ * to stop. */
+static bool wait_for_work(target *t)
+{
+	pthread_mutex_lock(&t->lock);
+	bool go = false;
+	while (!t->stop && !go) {
+		if (t->kick) {
+			t->kick = false;
+			t->retry_at = t->backoff = 0;
+		}
+		if (t->work && fd_now() >= t->retry_at) {
+			t->work = false;
+			go = true;
+		} else if (t->work) {
+			struct timespec until = deadline(t->retry_at - fd_now());
+			pthread_cond_timedwait(&t->cond, &t->lock, &until);
+		} else {
+			pthread_cond_wait(&t->cond, &t->lock);
+		}
+	}
+	pthread_mutex_unlock(&t->lock);
+	return go;
+}
+
+static void *sender(void *arg)
+{
+	target *t = arg;
+	while (wait_for_work(t))
+		drain(t);
+	return NULL;
+}
+
+static void sender_close(target *t)
+{
+	mqtt_drop(t);
+	http_drop(t);
+	sqlite3_finalize(t->next);
+	sqlite3_finalize(t->del);
+	sqlite3_close(t->db);
+	t->next = t->del = NULL;
+	t->db = NULL;
+}
+
+/* Starts t's sender with the settings of t->rec. Its connection reads
+ * little more than each report once: a small page cache will do, and a
+ * deletion that only a power cut could undo merely sends a report again
+ * (synchronous=NORMAL). */
+static void sender_start(target *t)
+{
+	static const char *const sql[] = {
+	    "SELECT seq, body FROM push_queue WHERE recipient = ?1 AND seq > ?2 ORDER BY seq"
+	    " LIMIT ?3",
+	    "DELETE FROM push_queue WHERE recipient = ?1 AND seq <= ?2"};
+	sqlite3_stmt **stmts[] = {&t->next, &t->del};
+	t->srec = t->rec;
+	t->stop = t->kick = false;
+	t->work = true;
+	t->retry_at = t->backoff = 0;
+	ff_error err = {0};
+	ff_status st = open_db(t->p->db_path, &t->db, &err);
+	if (!st && sqlite3_exec(t->db, "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -512;",
+				NULL, NULL, NULL) != SQLITE_OK)
+		st = db_error(t->db, &err);
+	if (!st)
+		st = prepare(t->db, sql, stmts, sizeof stmts / sizeof stmts[0], &err);
+	if (!st && pthread_create(&t->thread, NULL, sender, t))
+		st = ff_error_set(&err, FF_ERR_NOMEM, "cannot start a thread");
+	if (st) {
+		fd_log(FD_LOG_ERROR, "push: recipient %d: nothing is pushed: %s", t->rec.id,
+		       err.msg);
+		sender_close(t);
+		return;
+	}
+	t->running = true;
+}
+
+static void sender_stop(target *t)
+{
+	if (!t->running)
+		return;
+	pthread_mutex_lock(&t->lock);
+	t->stop = true;
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->lock);
+	pthread_join(t->thread, NULL);
+	sender_close(t);
+	t->running = false;
+}
+
+/* Ends t's backoff (new settings or TLS files) and has it look at its
+ * queue (reports were added). */
+static void sender_wake(target *t, bool kick)
+{
+	if (!t->running)
+		return;
+	pthread_mutex_lock(&t->lock);
+	t->work = true;
+	t->kick = t->kick || kick;
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->lock);
+}
+
+/* ---- The queue thread -------------------------------------------------------- */
 
 static bool same_target(const fd_recipient *a, const fd_recipient *b)
 {
@@ -547,8 +947,15 @@ static bool same_target(const fd_recipient *a, const fd_recipient *b)
 	       a->tls == b->tls;
 }
 
-/* A recipient that disappeared loses its queue; one whose connection
- * settings changed reconnects; a changed period starts anew. */
+static bool same_delivery(const fd_recipient *a, const fd_recipient *b)
+{
+	return same_target(a, b) && !strcmp(a->topic, b->topic) && a->qos == b->qos &&
+	       a->retransmission == b->retransmission;
+}
+
+/* A recipient that disappeared loses its queue and its TLS files; one
+ * whose delivery settings changed gets a new sender; a changed period
+ * starts anew. */
 static void apply_config(fd_push *p, const fd_config *cfg, double now)
 {
 	for (int i = 0; i < FD_MAX_RECIPIENTS; i++) {
@@ -557,10 +964,13 @@ static void apply_config(fd_push *p, const fd_config *cfg, double now)
 		for (int k = 0; k < cfg->nrecipients; k++)
 			if (cfg->recipients[k].id == i + 1)
 				r = &cfg->recipients[k];
-		bool was = t->active;
-		if (!r || !r->enabled || !same_target(&t->rec, r))
-			mqtt_drop(&t->mq);
+		bool was = t->active, on = r && r->enabled;
+		if (t->running && (!on || !same_delivery(&t->srec, r)))
+			sender_stop(t);
 		if (!r) {
+			char owner[32];
+			snprintf(owner, sizeof owner, "recipient-%d", i + 1);
+			fd_tls_forget(owner);
 			sqlite3_bind_int(p->purge, 1, i + 1);
 			sqlite3_step(p->purge);
 			sqlite3_reset(p->purge);
@@ -569,14 +979,16 @@ static void apply_config(fd_push *p, const fd_config *cfg, double now)
 		    r && (!was || r->periodic_reports != t->rec.periodic_reports ||
 			  r->period_min != t->rec.period_min || r->scheme != t->rec.scheme);
 		pthread_mutex_lock(&p->lock);
-		t->active = r && r->enabled;
+		t->active = on;
 		if (r)
 			t->rec = *r;
 		if (!r)
 			memset(&t->status, 0, sizeof t->status);
 		pthread_mutex_unlock(&p->lock);
-		t->retry_at = 0;
-		t->backoff = 0;
+		if (on && !t->running)
+			sender_start(t);
+		else
+			sender_wake(t, true);
 		if (restart) {
 			t->period_start = now;
 			fd_recorder_cumulative(p->recorder, &t->last);
@@ -618,13 +1030,7 @@ static void *run(void *arg)
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
 		if (!p->stop && !p->ring_n && !p->cfg_new) {
-			struct timespec until;
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_nsec += 200000000L;
-			if (until.tv_nsec >= 1000000000L) {
-				until.tv_sec++;
-				until.tv_nsec -= 1000000000L;
-			}
+			struct timespec until = deadline(IDLE_S);
 			pthread_cond_timedwait(&p->cond, &p->lock, &until);
 		}
 		bool stop = p->stop, cfg_new = p->cfg_new;
@@ -641,23 +1047,29 @@ static void *run(void *arg)
 		double now = fd_now();
 		if (cfg_new)
 			apply_config(p, cfg, now);
+		bool kick = p->tls_gen != fd_tls_generation();
+		p->tls_gen = fd_tls_generation();
 		if (dropped != reported_drops) {
-			fd_log(FD_LOG_WARN, "push: %llu events dropped, the push thread lags",
+			fd_log(FD_LOG_WARN, "push: %llu events dropped, the queue thread lags",
 			       (unsigned long long)(dropped - reported_drops));
 			reported_drops = dropped;
 		}
-		sqlite3_exec(p->db, "BEGIN", NULL, NULL, NULL);
+		sqlite3_exec(p->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 		queue_triggers(p, p->batch, n, now);
 		queue_periodic(p, now);
 		update_counts(p);
 		sqlite3_exec(p->db, "COMMIT", NULL, NULL, NULL);
+		for (int i = 0; i < FD_MAX_RECIPIENTS; i++) {
+			target *t = &p->t[i];
+			if (t->queued_new || kick)
+				sender_wake(t, kick);
+			t->queued_new = false;
+		}
 		if (stop)
 			break;
-		for (int i = 0; i < FD_MAX_RECIPIENTS; i++)
-			if (p->t[i].active)
-				deliver(p, &p->t[i], fd_now());
-		update_counts(p);
 	}
+	for (int i = 0; i < FD_MAX_RECIPIENTS; i++)
+		sender_stop(&p->t[i]);
 	free(cfg);
 	return NULL;
 }
@@ -682,26 +1094,37 @@ void fd_push_stop(fd_push *p)
 	p->running = false;
 }
 
+/* A test message waits for its acknowledgement (QoS 1/2) or for being
+ * written (QoS 0). */
+static ff_status mqtt_test(target *t, const char *body, ff_error *err)
+{
+	ff_status st = mqtt_ready(t, err);
+	if (!st)
+		st = mqtt_publish(t, body, &t->ring[0].mid, err);
+	t->ring_n = t->unacked = 1;
+	while (!st && t->unacked)
+		st = take_acks(t, true, err);
+	return st;
+}
+
 ff_status fd_push_test(const fd_recipient *r, ff_error *err)
 {
 	static const char body[] = "{\"test\":true,\"device\":\"footfalld\"}";
 	target *t = calloc(1, sizeof *t);
 	if (!t)
 		return ff_error_set(err, FF_ERR_NOMEM, "push: out of memory");
-	t->rec = *r;
+	target_init(t, NULL);
+	t->srec = *r;
 	/* A client id of its own, or the broker would disconnect the
 	 * recipient's running client to let this one in. */
 	if (r->client_id[0])
-		snprintf(t->rec.client_id, sizeof t->rec.client_id, "%.*s-test",
-			 (int)sizeof t->rec.client_id - 6, r->client_id);
-	pthread_mutex_init(&t->mq.lock, NULL);
-	pthread_cond_init(&t->mq.cond, NULL);
-	ff_status st = send_one(t, body, err);
-	mqtt_drop(&t->mq);
-	if (t->curl)
-		curl_easy_cleanup(t->curl);
-	pthread_mutex_destroy(&t->mq.lock);
-	pthread_cond_destroy(&t->mq.cond);
+		snprintf(t->srec.client_id, sizeof t->srec.client_id, "%.*s-test",
+			 (int)sizeof t->srec.client_id - 6, r->client_id);
+	ff_status st =
+	    r->proto == FD_PROTO_MQTT ? mqtt_test(t, body, err) : http_send(t, body, err);
+	mqtt_drop(t);
+	http_drop(t);
+	target_destroy(t);
 	free(t);
 	return st;
 }

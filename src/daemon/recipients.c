@@ -9,7 +9,11 @@
  *    "retransmission", "content": {ff_report_content's checkboxes}}
  *
  * "status" (delivery state, added by the API) is read-only: accepted and
- * ignored, so that a client can send back what it read.
+ * ignored, so that a client can send back what it read. So is
+ * "password_set": the API never shows a password, only whether there is
+ * one, and a recipient sent without "password" keeps the stored one (""
+ * clears it, and so does "password_set": false, so that what was read
+ * reads back the same). Only the configuration file holds the password.
  *
  * One flat object per recipient: the guide's page is one form per
  * recipient, and a flat object keeps a field's name and its place in an
@@ -88,19 +92,6 @@ void fd_recipient_default(fd_recipient *r)
 	ff_report_content_all(&r->content);
 }
 
-static ff_status get_int(json_t *o, const char *path, const char *key, int lo, int hi, int *out,
-			 ff_error *err)
-{
-	json_t *v = json_object_get(o, key);
-	if (!v)
-		return FF_OK;
-	if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
-		return ff_error_set(err, FF_ERR_INVALID, "%s.%s: expected an integer from %d to %d",
-				    path, key, lo, hi);
-	*out = (int)json_integer_value(v);
-	return FF_OK;
-}
-
 static ff_status parse_content(json_t *o, const char *path, ff_report_content *c, ff_error *err)
 {
 	json_t *v = json_object_get(o, "content");
@@ -158,6 +149,7 @@ ff_status fd_recipient_parse(json_t *o, const char *path, fd_recipient *out, ff_
 					   "period_min",
 					   "retransmission",
 					   "status",
+					   "password_set",
 					   NULL};
 	static const char *const protos[] = {"http", "mqtt", NULL};
 	static const char *const schemes[] = {"on_the_dot", "from_now_on", NULL};
@@ -171,17 +163,18 @@ ff_status fd_recipient_parse(json_t *o, const char *path, fd_recipient *out, ff_
 	    (st = fd_json_choice(o, path, "type", protos, &proto, err)) ||
 	    (st = fd_json_string(o, path, "url", r.url, sizeof r.url, err)) ||
 	    (st = fd_json_string(o, path, "username", r.username, sizeof r.username, err)) ||
-	    (st = fd_json_string(o, path, "password", r.password, sizeof r.password, err)) ||
+	    (st = fd_json_password(o, path, "password", r.password, sizeof r.password,
+				   &r.password_keep, err)) ||
 	    (st = fd_json_string(o, path, "host", r.host, sizeof r.host, err)) ||
-	    (st = get_int(o, path, "port", 1, 65535, &r.port, err)) ||
+	    (st = fd_json_int(o, path, "port", 1, 65535, &r.port, err)) ||
 	    (st = fd_json_string(o, path, "client_id", r.client_id, sizeof r.client_id, err)) ||
 	    (st = fd_json_string(o, path, "topic", r.topic, sizeof r.topic, err)) ||
-	    (st = get_int(o, path, "qos", 0, 2, &r.qos, err)) ||
+	    (st = fd_json_int(o, path, "qos", 0, 2, &r.qos, err)) ||
 	    (st = fd_json_bool(o, path, "tls", &r.tls, err)) ||
 	    (st = fd_json_bool(o, path, "trigger_reports", &r.trigger_reports, err)) ||
 	    (st = fd_json_bool(o, path, "periodic_reports", &r.periodic_reports, err)) ||
 	    (st = fd_json_choice(o, path, "periodic_scheme", schemes, &scheme, err)) ||
-	    (st = get_int(o, path, "period_min", 1, 1440, &r.period_min, err)) ||
+	    (st = fd_json_int(o, path, "period_min", 1, 1440, &r.period_min, err)) ||
 	    (st = fd_json_bool(o, path, "retransmission", &r.retransmission, err)) ||
 	    (st = parse_content(o, path, &r.content, err)))
 		return st;
@@ -200,20 +193,35 @@ ff_status fd_recipient_parse(json_t *o, const char *path, fd_recipient *out, ff_
 	return FF_OK;
 }
 
-json_t *fd_recipient_to_json(const fd_recipient *r)
+static json_t *recipient_json(const fd_recipient *r, bool secret)
 {
 	json_t *content = json_object();
 	for (size_t i = 0; content && i < NCONTENT; i++)
 		json_object_set_new(content, content_fields[i].name,
 				    json_boolean(content_get(&r->content, i)));
-	return json_pack(
-	    "{s:i,s:b,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:i,s:b,s:b,s:b,s:s,s:i,"
+	json_t *o = json_pack(
+	    "{s:i,s:b,s:s,s:s,s:s,s:s,s:b,s:s,s:i,s:s,s:s,s:i,s:b,s:b,s:b,s:s,s:i,"
 	    "s:b,s:o*}",
 	    "id", r->id, "enabled", r->enabled, "name", r->name, "type",
 	    r->proto == FD_PROTO_MQTT ? "mqtt" : "http", "url", r->url, "username", r->username,
-	    "password", r->password, "host", r->host, "port", r->port, "client_id", r->client_id,
-	    "topic", r->topic, "qos", r->qos, "tls", r->tls, "trigger_reports", r->trigger_reports,
-	    "periodic_reports", r->periodic_reports, "periodic_scheme",
-	    r->scheme == FD_SCHEME_FROM_NOW_ON ? "from_now_on" : "on_the_dot", "period_min",
-	    r->period_min, "retransmission", r->retransmission, "content", content);
+	    "password_set", r->password[0] || r->password_keep, "host", r->host, "port", r->port,
+	    "client_id", r->client_id, "topic", r->topic, "qos", r->qos, "tls", r->tls,
+	    "trigger_reports", r->trigger_reports, "periodic_reports", r->periodic_reports,
+	    "periodic_scheme", r->scheme == FD_SCHEME_FROM_NOW_ON ? "from_now_on" : "on_the_dot",
+	    "period_min", r->period_min, "retransmission", r->retransmission, "content", content);
+	if (o && secret && json_object_set_new(o, "password", json_string(r->password))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+json_t *fd_recipient_to_json(const fd_recipient *r)
+{
+	return recipient_json(r, false);
+}
+
+json_t *fd_recipient_to_json_secret(const fd_recipient *r)
+{
+	return recipient_json(r, true);
 }

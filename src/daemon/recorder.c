@@ -13,7 +13,13 @@
  * changed, and the roll-over of the oldest records. The daily reset of the
  * guide (section 5.2) happens here too: counts are cleared when the last
  * scheduled reset time lies after the last reset, which also covers a
- * device that was off at that moment.
+ * device that was off at that moment. The schedule is local wall-clock
+ * time with DST: a reset time that the spring switch skips happens at the
+ * switch, one that the autumn switch repeats happens the first time only.
+ * A schedule set or changed (or a new time zone) counts from that moment
+ * on, so switching it on at 15:00 for 09:00 does not clear the day's
+ * counts at once; the moment is saved with the counts, as a restart must
+ * not make up for it either.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -46,6 +52,7 @@ void fd_cumulative_remap(fd_cumulative *c, const ff_rules *rules)
 	fd_cumulative n;
 	memset(&n, 0, sizeof n);
 	n.since = c->since;
+	n.schedule_set = c->schedule_set;
 	n.nlines = rules->nlines;
 	for (int i = 0; i < rules->nlines; i++) {
 		n.line_id[i] = rules->lines[i].id;
@@ -126,7 +133,7 @@ ff_status fd_recorder_create(fd_store *store, fd_live *live, const fd_config *cf
 	r->cfg = *cfg;
 	ff_status st = fd_store_load_cumulative(store, &r->cum, err);
 	if (st == FF_ERR_END) {
-		r->cum.since = fd_now();
+		r->cum.since = r->cum.schedule_set = fd_now();
 		r->dirty = true;
 		st = FF_OK;
 	}
@@ -231,19 +238,53 @@ static void zero_counts(fd_cumulative *c, double since)
 	c->since = since;
 }
 
+/* Local wall-clock seconds of t, with DST. */
+static int64_t wall_clock(const fd_config *c, double t)
+{
+	ff_time_info ti;
+	fd_config_time_info(c, t, &ti);
+	return (int64_t)floor(t) + (int64_t)ti.utc_offset_min * 60;
+}
+
+/* The scheduled reset of local day `day` (days since 1970-01-01): the
+ * first instant whose wall clock shows the reset time or later. */
+static int64_t reset_of_day(const fd_config *c, int64_t day)
+{
+	int64_t at = day * 86400 + (int64_t)c->reset_minute * 60;
+	int64_t summer = at - (int64_t)(c->utc_offset_min + c->dst.bias_min) * 60;
+	int64_t winter = at - (int64_t)c->utc_offset_min * 60;
+	if (c->dst.enabled && wall_clock(c, (double)summer) == at)
+		return summer;
+	if (wall_clock(c, (double)winter) == at)
+		return winter;
+	/* Skipped by the spring switch: the switch itself, between the two. */
+	int64_t lo = summer, hi = winter;
+	while (hi - lo > 1) {
+		int64_t mid = lo + (hi - lo) / 2;
+		if (wall_clock(c, (double)mid) >= at)
+			hi = mid;
+		else
+			lo = mid;
+	}
+	return hi;
+}
+
+bool fd_reset_due(const fd_config *c, double since, double now)
+{
+	if (!c->reset_daily)
+		return false;
+	int64_t w = wall_clock(c, now), day = w / 86400 - (w < 0 && w % 86400);
+	int64_t due = reset_of_day(c, day);
+	if ((double)due > now)
+		due = reset_of_day(c, day - 1);
+	return (double)due > since;
+}
+
 /* Under the lock: the daily reset, when one is due. */
 static void scheduled_reset(fd_recorder *r, double now)
 {
-	if (!r->cfg.reset_daily)
-		return;
-	ff_time_info ti;
-	fd_config_time_info(&r->cfg, now, &ti);
-	double local = now + ti.utc_offset_min * 60.0;
-	double due = floor(local / 86400) * 86400 + r->cfg.reset_minute * 60.0;
-	if (due > local)
-		due -= 86400;
-	due -= ti.utc_offset_min * 60.0;
-	if (r->cum.since < due) {
+	double since = r->cum.since > r->cum.schedule_set ? r->cum.since : r->cum.schedule_set;
+	if (fd_reset_due(&r->cfg, since, now)) {
 		zero_counts(&r->cum, now);
 		r->dirty = true;
 		fd_log(FD_LOG_INFO, "recorder: cumulative counts reset on schedule");
@@ -344,9 +385,23 @@ void fd_recorder_stop(fd_recorder *r)
 	r->started = false;
 }
 
+/* Whether a and b reset at the same instants. */
+static bool same_schedule(const fd_config *a, const fd_config *b)
+{
+	const fd_dst *x = &a->dst, *y = &b->dst;
+	return a->reset_daily == b->reset_daily && a->reset_minute == b->reset_minute &&
+	       a->utc_offset_min == b->utc_offset_min && x->enabled == y->enabled &&
+	       (!x->enabled || (x->start_month == y->start_month && x->start_day == y->start_day &&
+				x->start_minute == y->start_minute &&
+				x->end_month == y->end_month && x->end_day == y->end_day &&
+				x->end_minute == y->end_minute && x->bias_min == y->bias_min));
+}
+
 void fd_recorder_set_config(fd_recorder *r, const fd_config *cfg)
 {
 	pthread_mutex_lock(&r->lock);
+	if (!same_schedule(&r->cfg, cfg))
+		r->cum.schedule_set = fd_now();
 	r->cfg = *cfg;
 	fd_cumulative_remap(&r->cum, &cfg->rules);
 	r->dirty = true;

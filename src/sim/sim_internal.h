@@ -181,9 +181,8 @@ struct ff_sim_scene {
 	uint8_t *st_mat;
 	int16_t *st_prim_l, *st_prim_r;
 	sim_lens st_lens[2];
-	float *st_map;	/* raw pair: canvas x, y per raw pixel, left then right */
-	float *st_rad;	/* raw pair: canvas radiance */
-	float *st_raw;	/* raw pair: radiance per raw pixel */
+	float *st_map; /* raw pair: canvas x, y per raw pixel, left then right */
+	float *st_raw; /* raw pair: radiance per raw pixel */
 	/* ground truth */
 	ff_sim_truth truth;
 	bool truth_valid;

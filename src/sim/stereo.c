@@ -18,10 +18,11 @@
  * The pair is either ideal and already rectified (identical intrinsics, no
  * distortion, baseline along x) or raw (setup.raw_stereo): two real cameras
  * with seeded lens distortion, intrinsics and a small relative rotation,
- * whose rectification is the ideal pair. A raw camera's image is the ideal
- * view rendered over a wider canvas and warped through its lens before the
- * sensor adds vignetting and noise, so the pixels are what a camera with
- * that lens would record. ff_sim_scene_stereo_calib_yaml describes either
+ * whose rectification is the ideal pair. The ideal view is rendered over
+ * a wider canvas; each raw pixel's ray through its lens then takes what the
+ * nearest canvas pixel hit and shades its own point of that surface before
+ * the sensor adds vignetting and noise, so the pixels are what a camera
+ * with that lens would record. ff_sim_scene_stereo_calib_yaml describes either
  * in OpenCV's format.
  */
 #include <math.h>
@@ -250,8 +251,7 @@ static ff_status ensure(ff_sim_scene *s, ff_error *err)
 		goto nomem;
 	if (s->setup.raw_stereo) {
 		s->st_floor_l = malloc(sizeof(float) * m);
-		s->st_rad = malloc(sizeof(float) * m);
-		if (!s->st_floor_l || !s->st_rad)
+		if (!s->st_floor_l)
 			goto nomem;
 		floor_depth(s, s->setup.height_m, s->st_floor_l);
 	}
@@ -277,11 +277,10 @@ void sim_stereo_free(ff_sim_scene *s)
 	free(s->st_prim_r);
 	free(s->st_floor_img);
 	free(s->st_map);
-	free(s->st_rad);
 	free(s->st_raw);
 	s->st_xn = s->st_yn = NULL;
 	s->st_floor_l = s->st_floor_r = s->st_z = s->st_floor_img = NULL;
-	s->st_map = s->st_rad = s->st_raw = NULL;
+	s->st_map = s->st_raw = NULL;
 	s->st_mat = NULL;
 	s->st_prim_l = s->st_prim_r = NULL;
 }
@@ -316,15 +315,16 @@ static void local_coords(const sim_prim *q, const double p[3], double l[3])
 		l[i] = q->ax[i][0] * d[0] + q->ax[i][1] * d[1] + q->ax[i][2] * d[2];
 }
 
-/* Light reaching the camera from pixel (x, y) of view v before the sensor:
- * reflectance of the textured surface times the lamps' light. */
-static float radiance(const ff_sim_scene *s, const sim_view *v, const lamp *lp, int x, int y)
+/* Light reaching the camera along the ray (xn, yn, 1) of view v that hits
+ * what pixel i of the view hit, before the sensor: reflectance of the
+ * textured surface times the lamps' light. */
+static float radiance(const ff_sim_scene *s, const sim_view *v, const lamp *lp, size_t i, double xn,
+		      double yn)
 {
-	size_t i = (size_t)y * v->cam->width + x;
 	double z = v->z[i];
 	if (!isfinite(z))
 		return 0;
-	double pc[3] = {v->xn[x] * z, v->yn[y] * z, z}, p[3];
+	double pc[3] = {xn * z, yn * z, z}, p[3];
 	for (int k = 0; k < 3; k++)
 		p[k] = v->R[0][k] * pc[0] + v->R[1][k] * pc[1] + v->R[2][k] * pc[2] + v->C[k];
 	int m = v->mat[i];
@@ -378,9 +378,10 @@ static void shade(const ff_sim_scene *s, const sim_view *v, const lamp *lp,
 	for (int y = 0; y < h; y++)
 		for (int x = 0; x < w; x++) {
 			size_t i = (size_t)y * w + x;
-			float rad = rad_in			    ? rad_in[i]
-				    : v->prim[i] < 0 && floor_cache ? floor_cache[i]
-								    : radiance(s, v, lp, x, y);
+			float rad = rad_in ? rad_in[i]
+				    : v->prim[i] < 0 && floor_cache
+					? floor_cache[i]
+					: radiance(s, v, lp, i, v->xn[x], v->yn[y]);
 			double rr2 = v->xn[x] * v->xn[x] + v->yn[y] * v->yn[y];
 			double vignette = 1.0 / ((1 + 0.3 * rr2) * (1 + 0.3 * rr2));
 			if (nbits == 0) {
@@ -395,33 +396,34 @@ static void shade(const ff_sim_scene *s, const sim_view *v, const lamp *lp,
 		}
 }
 
-/* Radiance of every pixel of a view; the empty floor's comes from
- * floor_cache when given. */
-static void view_radiance(const ff_sim_scene *s, const sim_view *v, const lamp *lp,
-			  const float *floor_cache, float *out)
+/* Radiance of the empty floor in a view (prim must be all -1). */
+static void floor_radiance(const ff_sim_scene *s, const sim_view *v, const lamp *lp, float *out)
 {
 	for (int y = 0; y < v->cam->height; y++)
 		for (int x = 0; x < v->cam->width; x++) {
 			size_t i = (size_t)y * v->cam->width + x;
-			out[i] = floor_cache && v->prim[i] < 0 ? floor_cache[i]
-							       : radiance(s, v, lp, x, y);
+			out[i] = radiance(s, v, lp, i, v->xn[x], v->yn[y]);
 		}
 }
 
-/* A raw camera's radiance: the canvas seen through its lens (bilinear). */
-static void warp(const ff_sim_scene *s, int side, float *out)
+/* A raw camera's radiance, point-sampled like the ideal view's: each raw
+ * pixel's own ray through the lens, meeting what the nearest canvas pixel
+ * hit (so textures are not blurred by a resampling no camera does). The
+ * empty floor's comes from floor_cache when given. */
+static void raw_radiance(const ff_sim_scene *s, const sim_view *v, const lamp *lp, int side,
+			 const float *floor_cache, float *out)
 {
 	const ff_camera *c = &s->cam, *w = &s->st_view;
 	size_t n = (size_t)c->width * (size_t)c->height;
 	const float *map = s->st_map + 2 * n * (size_t)side;
 	for (size_t i = 0; i < n; i++) {
-		float x = fminf(fmaxf(map[2 * i], 0), (float)w->width - 1.001f);
-		float y = fminf(fmaxf(map[2 * i + 1], 0), (float)w->height - 1.001f);
-		int x0 = (int)x, y0 = (int)y;
-		float ax = x - (float)x0, ay = y - (float)y0;
-		const float *p = s->st_rad + (size_t)y0 * w->width + x0;
-		out[i] = (1 - ay) * ((1 - ax) * p[0] + ax * p[1]) +
-			 ay * ((1 - ax) * p[w->width] + ax * p[w->width + 1]);
+		double x = map[2 * i], y = map[2 * i + 1];
+		long cx = lround(fmin(fmax(x, 0), w->width - 1));
+		long cy = lround(fmin(fmax(y, 0), w->height - 1));
+		size_t ci = (size_t)cy * (size_t)w->width + (size_t)cx;
+		out[i] = floor_cache && v->prim[ci] < 0
+			     ? floor_cache[i]
+			     : radiance(s, v, lp, ci, (x - w->cx) / w->fx, (y - w->cy) / w->fy);
 	}
 }
 
@@ -467,7 +469,10 @@ ff_status ff_sim_scene_render_stereo(ff_sim_scene *s, size_t i, uint8_t *left, u
 		for (int side = 0; side < 2; side++) {
 			pair_view(s, side, &v);
 			sim_render_view(s, &v);
-			view_radiance(s, &v, lp, NULL, s->st_floor_img + side * m);
+			if (s->setup.raw_stereo)
+				raw_radiance(s, &v, lp, side, NULL, s->st_floor_img + side * m);
+			else
+				floor_radiance(s, &v, lp, s->st_floor_img + side * m);
 		}
 		s->nprims = saved;
 	}
@@ -484,8 +489,7 @@ ff_status ff_sim_scene_render_stereo(ff_sim_scene *s, size_t i, uint8_t *left, u
 			      out);
 			continue;
 		}
-		view_radiance(s, &v, lp, s->st_floor_img + side * m, s->st_rad);
-		warp(s, side, s->st_raw);
+		raw_radiance(s, &v, lp, side, s->st_floor_img + side * m, s->st_raw);
 		sim_view sensor;
 		sim_scene_view(s, &sensor);
 		shade(s, &sensor, lp, NULL, s->st_raw, gain, offset, stream, out);

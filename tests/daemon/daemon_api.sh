@@ -8,61 +8,8 @@
 set -u
 BIN=$1
 TMP=$(mktemp -d /tmp/fd_api_XXXXXX)
-PID=
-FAILS=0
-
-cleanup() {
-	[ -n "$PID" ] && kill -KILL "$PID" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-fail() {
-	echo "FAIL: $*" >&2
-	FAILS=$((FAILS + 1))
-}
-
-start() {
-	: >"$TMP/out"
-	"$BIN" --data-dir "$TMP/data" --listen 127.0.0.1:0 >"$TMP/out" 2>>"$TMP/log" &
-	PID=$!
-	for _ in $(seq 50); do
-		URL=$(grep -o 'http://127.0.0.1:[0-9]*/' "$TMP/out" 2>/dev/null)
-		[ -n "$URL" ] && return 0
-		sleep 0.1
-	done
-	echo "FAIL: daemon did not start" >&2
-	cat "$TMP/log" >&2
-	exit 1
-}
-
-stop() { # stop: SIGTERM, expect exit status 0 within 5 s
-	kill -TERM "$PID"
-	for _ in $(seq 50); do
-		kill -0 "$PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$PID" 2>/dev/null; then
-		fail "daemon did not stop on SIGTERM"
-		kill -KILL "$PID"
-	fi
-	wait "$PID"
-	local rc=$?
-	[ $rc -eq 0 ] || fail "exit status $rc after SIGTERM"
-	PID=
-}
-
-# req METHOD PATH [curl args...]: prints the body, sets CODE.
-req() {
-	local method=$1 path=$2
-	shift 2
-	CODE=$(curl -s -o "$TMP/body" -w '%{http_code}' -X "$method" "$@" "${URL}${path#/}")
-	cat "$TMP/body"
-}
-
-expect_code() { # expect_code WANT WHAT
-	[ "$CODE" = "$1" ] || fail "$2: HTTP $CODE, expected $1 ($(cat "$TMP/body"))"
-}
+# shellcheck source=daemon_lib.sh
+. "$(dirname "$0")/daemon_lib.sh"
 
 json() { jq -r "$1" "$TMP/body"; }
 
@@ -71,7 +18,7 @@ total_counts() { json '[.line_total_data[] | .in_counted + .out_counted] | add';
 # restart_and_compare WHAT: starts the daemon again, logs in and checks that
 # the cumulative counts are at least $before.
 restart_and_compare() {
-	start
+	daemon_start
 	req POST /api/v1/session -d '{"username":"admin","password":"Secret123"}' >/dev/null
 	expect_code 200 "login after $1"
 	AUTH=(-H "Authorization: Bearer $(json .token)")
@@ -81,7 +28,7 @@ restart_and_compare() {
 	[ "$after" -ge "$before" ] || fail "counts fell from $before to $after over $1"
 }
 
-start
+daemon_start
 grep -q "listening on http://127.0.0.1:" "$TMP/out" || fail "no start-up line on stdout"
 
 # --- Activation ----------------------------------------------------------------
@@ -237,7 +184,7 @@ json .error | grep -q '^from' || fail "bad from: message does not name it"
 # --- Counts survive a restart ---------------------------------------------------------
 req GET /api/v1/counts "${AUTH[@]}" >/dev/null
 before=$(total_counts)
-stop
+daemon_stop
 grep -q 'stopped' "$TMP/log" || fail "no shutdown message in the log"
 restart_and_compare "a restart"
 req GET /api/v1/config "${AUTH[@]}" >/dev/null
@@ -256,11 +203,6 @@ expect_code 200 reset
 req GET /api/v1/counts "${AUTH[@]}" >/dev/null
 [ "$(total_counts)" -le 1 ] ||
 	fail "counts not cleared by reset"
-stop
+daemon_stop
 
-if [ "$FAILS" -ne 0 ]; then
-	echo "--- daemon log ---" >&2
-	cat "$TMP/log" >&2
-	exit 1
-fi
-echo "daemon_api: all checks passed"
+finish

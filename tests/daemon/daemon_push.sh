@@ -11,116 +11,25 @@ set -u
 BIN=$1
 SUB=$2
 TMP=$(mktemp -d /tmp/fd_push_XXXXXX)
-PID= BROKER= RECV= SUBPID=
-FAILS=0
-
-cleanup() {
-	for p in $PID $BROKER $RECV $SUBPID; do
-		kill -KILL "$p" 2>/dev/null
-	done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-fail() {
-	echo "FAIL: $*" >&2
-	FAILS=$((FAILS + 1))
-}
-
-die() {
-	fail "$*"
-	echo "--- daemon log" >&2
-	tail -20 "$TMP/log" >&2
-	exit 1
-}
-
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# until_true SECONDS COMMAND...: polls COMMAND every 0.2 s.
-until_true() {
-	local n=$(($1 * 5))
-	shift
-	for _ in $(seq "$n"); do
-		"$@" && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
-port_open() { (: >"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# shellcheck source=daemon_lib.sh
+. "$(dirname "$0")/daemon_lib.sh"
 
 # The broker keeps its sessions on disk, so the subscriber's persistent
 # session (and what arrives for it while it reconnects) survives a restart.
 MQ_PORT=$(free_port)
-cat >"$TMP/mosquitto.conf" <<EOF
-listener $MQ_PORT 127.0.0.1
+BROKER_CONF="listener $MQ_PORT 127.0.0.1
 allow_anonymous true
 persistence true
-persistence_location $TMP/
-user $(id -un)
-EOF
+persistence_location $TMP/"
 
-start_broker() {
-	mosquitto -c "$TMP/mosquitto.conf" >>"$TMP/broker.log" 2>&1 &
-	BROKER=$!
-	until_true 10 port_open "$MQ_PORT" || die "mosquitto did not start: $(cat "$TMP/broker.log")"
-}
-
-stop_broker() {
-	kill -TERM "$BROKER"
-	wait "$BROKER" 2>/dev/null
-	BROKER=
-}
-
-cat >"$TMP/recv.py" <<'EOF'
-import http.server, sys
-
-class Handler(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        with open(sys.argv[1], "ab") as f:
-            f.write(body.replace(b"\n", b" ") + b"\n")
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-with open(sys.argv[2], "w") as f:
-    f.write(str(server.server_port))
-server.serve_forever()
-EOF
-
-start_broker
-: >"$TMP/http.txt"
+start_broker "$BROKER_CONF"
+start_receiver "$TMP/http.txt"
 : >"$TMP/mqtt.txt"
-python3 "$TMP/recv.py" "$TMP/http.txt" "$TMP/http.port" &
-RECV=$!
-until_true 10 test -s "$TMP/http.port" || die "HTTP receiver did not start"
-HTTP_PORT=$(cat "$TMP/http.port")
 "$SUB" "$MQ_PORT" ff/test/counts "$TMP/mqtt.txt" &
 SUBPID=$!
 
-start_daemon() {
-	: >"$TMP/out"
-	"$BIN" --data-dir "$TMP/data" --listen 127.0.0.1:0 --log-level debug >"$TMP/out" 2>>"$TMP/log" &
-	PID=$!
-	until_true 10 grep -q 'listening on' "$TMP/out" || die "daemon did not start"
-	URL=$(grep -o 'http://127.0.0.1:[0-9]*/' "$TMP/out")
-}
+start_daemon() { daemon_start sim --log-level debug; }
 start_daemon
-
-req() { # req METHOD PATH [curl args...]: prints the body, sets CODE
-	local method=$1 path=$2
-	shift 2
-	CODE=$(curl -s -o "$TMP/body" -w '%{http_code}' -X "$method" "$@" "${URL}${path#/}")
-	cat "$TMP/body"
-}
-expect_code() { [ "$CODE" = "$1" ] || fail "$2: HTTP $CODE, expected $1 ($(cat "$TMP/body"))"; }
 
 req POST /api/v1/activate -d '{"password": "Secret123", "security_questions": [
 	{"question": "q1", "answer": "a1"}, {"question": "q2", "answer": "a2"},
@@ -204,7 +113,7 @@ req GET /api/v1/recipients/2 "${AUTH[@]}" >/dev/null
 [ "$(jq .status.queued "$TMP/body")" -ge "$WAITING" ] ||
 	fail "kill -9: $WAITING reports were waiting, $(jq .status.queued "$TMP/body") after the restart"
 sleep 1
-start_broker
+start_broker "$BROKER_CONF"
 drained() {
 	req GET /api/v1/recipients/2 "${AUTH[@]}" | jq -e '.status.queued == 0 and .status.connected' >/dev/null
 }
@@ -244,10 +153,4 @@ RC=$?
 PID=
 [ $RC -eq 0 ] || fail "daemon exit status $RC"
 
-if [ $FAILS -ne 0 ]; then
-	echo "--- daemon log" >&2
-	tail -20 "$TMP/log" >&2
-	echo "$FAILS failure(s)" >&2
-	exit 1
-fi
-echo "daemon_push: all passed"
+finish
