@@ -31,14 +31,7 @@ SUBPID=$!
 start_daemon() { daemon_start sim --log-level debug; }
 start_daemon
 
-req POST /api/v1/activate -d '{"password": "Secret123", "security_questions": [
-	{"question": "q1", "answer": "a1"}, {"question": "q2", "answer": "a2"},
-	{"question": "q3", "answer": "a3"}]}' >/dev/null
-expect_code 200 activate
-login() {
-	TOKEN=$(req POST /api/v1/session -d '{"username":"admin","password":"Secret123"}' | jq -r .token)
-	AUTH=(-H "Authorization: Bearer $TOKEN")
-}
+activate
 login
 
 # ---- Recipients API ----------------------------------------------------------
