@@ -50,6 +50,7 @@ static ff_observation obs(int id, double x, double y)
 	memset(&o, 0, sizeof o);
 	o.id = id;
 	o.confirmed = true;
+	o.credible = true;
 	o.valid = true;
 	o.point = (ff_point){x, y};
 	/* About 2.6 m of floor across the normalised image. */
@@ -91,7 +92,8 @@ static int count_type(ff_event_type type, int dir)
 {
 	int n = 0;
 	for (int i = 0; i < F.nlog; i++)
-		if (F.log[i].type == type && (type != FF_EVENT_LINE_CROSS || F.log[i].direction == dir))
+		if (F.log[i].type == type &&
+		    (type != FF_EVENT_LINE_CROSS || F.log[i].direction == dir))
 			n++;
 	return n;
 }
@@ -286,32 +288,58 @@ static void test_uturn_first_seen_inside_area(void **state)
 	assert_int_equal(F.c.counts.line_total[0].out, 1);
 }
 
-static void test_unconfirmed_track_events_wait(void **state)
+/* Sets the flag a test holds passages by: confirmation or credibility. */
+static void set_flag(ff_observation *o, bool credibility, bool on)
 {
-	(void)state;
+	if (credibility)
+		o->credible = on;
+	else
+		o->confirmed = on;
+}
+
+/* A passage made while the flag is off is counted with its own time once
+ * the flag turns on, and dropped when the track ends with the flag off. */
+static void check_held_passage(bool credibility)
+{
 	setup_rules();
 	F.rules.uturn_filtering = false;
 	start();
 	double t = 0;
 	for (int i = 0; i <= 20; i++, t += 0.1) {
 		ff_observation o = obs(1, 0.6 - 0.02 * i, 0.5);
-		o.confirmed = i > 15;
+		set_flag(&o, credibility, i > 15);
 		step(0, &o, t);
 	}
 	assert_int_equal(F.nlog, 1);
-	assert_true(F.log[0].time < 1.5); /* its own time, not the confirmation's */
-	/* A track that dies unconfirmed is noise: nothing counted. */
+	assert_int_equal(F.log[0].type, FF_EVENT_LINE_CROSS);
+	assert_true(F.log[0].time < 1.5); /* its own time, not the flag's */
 	start();
 	t = 0;
 	for (int i = 0; i <= 20; i++, t += 0.1) {
 		ff_observation o = obs(2, 0.6 - 0.02 * i, 0.5);
-		o.confirmed = false;
+		set_flag(&o, credibility, false);
 		step(0, &o, t);
 	}
 	ff_observation o = obs(2, 0.2, 0.5);
-	o.confirmed = false;
+	set_flag(&o, credibility, false);
 	end(0, &o, t);
 	assert_int_equal(F.nlog, 0);
+	assert_int_equal(F.c.counts.line_total[0].in + F.c.counts.line_total[0].out, 0);
+}
+
+/* A track that dies unconfirmed is noise: nothing counted. */
+static void test_unconfirmed_track_events_wait(void **state)
+{
+	(void)state;
+	check_held_passage(false);
+}
+
+/* A confirmed track that is not credible (a blob seen now and then, a
+ * canopy) has its passage held the same way. */
+static void test_doubtful_track_passage_waits(void **state)
+{
+	(void)state;
+	check_held_passage(true);
 }
 
 static void test_children_and_target_height(void **state)
@@ -468,24 +496,25 @@ static void test_geometry_helpers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_direction_in_is_right_to_left),
-		cmocka_unit_test(test_flip_swaps_direction),
-		cmocka_unit_test(test_event_waits_until_past_commit_distance),
-		cmocka_unit_test(test_dithering_counts_once),
-		cmocka_unit_test(test_cross_and_back_is_in_and_out),
-		cmocka_unit_test(test_around_the_end_is_no_passage),
-		cmocka_unit_test(test_polyline_segments),
-		cmocka_unit_test(test_uturn_inside_area_is_not_counted),
-		cmocka_unit_test(test_uturn_passage_reported_on_leaving_area),
-		cmocka_unit_test(test_uturn_first_seen_inside_area),
-		cmocka_unit_test(test_unconfirmed_track_events_wait),
-		cmocka_unit_test(test_children_and_target_height),
-		cmocka_unit_test(test_region_pass_by_and_dwell),
-		cmocka_unit_test(test_region_border_jitter_is_one_stay),
-		cmocka_unit_test(test_stream_end_closes_stays_without_leaving),
-		cmocka_unit_test(test_region_monitoring_off),
-		cmocka_unit_test(test_rule_change_keeps_counts_by_id),
-		cmocka_unit_test(test_geometry_helpers),
+	    cmocka_unit_test(test_direction_in_is_right_to_left),
+	    cmocka_unit_test(test_flip_swaps_direction),
+	    cmocka_unit_test(test_event_waits_until_past_commit_distance),
+	    cmocka_unit_test(test_dithering_counts_once),
+	    cmocka_unit_test(test_cross_and_back_is_in_and_out),
+	    cmocka_unit_test(test_around_the_end_is_no_passage),
+	    cmocka_unit_test(test_polyline_segments),
+	    cmocka_unit_test(test_uturn_inside_area_is_not_counted),
+	    cmocka_unit_test(test_uturn_passage_reported_on_leaving_area),
+	    cmocka_unit_test(test_uturn_first_seen_inside_area),
+	    cmocka_unit_test(test_unconfirmed_track_events_wait),
+	    cmocka_unit_test(test_children_and_target_height),
+	    cmocka_unit_test(test_region_pass_by_and_dwell),
+	    cmocka_unit_test(test_region_border_jitter_is_one_stay),
+	    cmocka_unit_test(test_stream_end_closes_stays_without_leaving),
+	    cmocka_unit_test(test_region_monitoring_off),
+	    cmocka_unit_test(test_rule_change_keeps_counts_by_id),
+	    cmocka_unit_test(test_geometry_helpers),
+	    cmocka_unit_test(test_doubtful_track_passage_waits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

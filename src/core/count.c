@@ -20,14 +20,17 @@
  *
  * Events of tracks not yet confirmed wait in the track's state and are
  * released, with their original time, on confirmation; a track that dies
- * unconfirmed was noise and its events die with it.
+ * unconfirmed was noise and its events die with it. A passage also waits
+ * while its track is not credible (see ff_track_credible): a stroller's
+ * canopy or a bag can pass the head tests often enough to be followed for
+ * seconds. Regions do not wait: their events are timed by when they happen.
  */
 #include <math.h>
 #include <string.h>
 
 #include "internal.h"
 
-#define COMMIT_M 0.30   /* distance past a line that makes a passage certain */
+#define COMMIT_M 0.30	/* distance past a line that makes a passage certain */
 #define EXIT_HOLD_S 0.4 /* time outside a region that confirms leaving it */
 /* Frame times are often exact multiples of a threshold (6 frames at 15 fps
  * are 0.4 s); rounding of epoch seconds must not decide which side wins. */
@@ -140,10 +143,15 @@ static void count_passage(ff_counter *c, int line, int dir, const ff_observation
 
 /* A passage is counted now, held until the track is confirmed, or dropped
  * for an object outside the target height range. */
+static bool may_count(const ff_observation *o)
+{
+	return o->confirmed && o->credible;
+}
+
 static void passage(ff_counter *c, ff_line_state *st, int line, int dir, const ff_observation *o,
 		    double t)
 {
-	if (!o->confirmed) {
+	if (!may_count(o)) {
 		st->pending = dir;
 		st->pending_t = t;
 		return;
@@ -194,7 +202,8 @@ static int line_side(const ff_line *l, const ff_observation *o, double *dist_m)
 		double ex = px - (ax + u * dx), ey = py - (ay + u * dy);
 		double dist = sqrt(ex * ex + ey * ey);
 		if (dist < best) {
-			double s = (b.x - a.x) * (o->point.y - a.y) - (b.y - a.y) * (o->point.x - a.x);
+			double s =
+			    (b.x - a.x) * (o->point.y - a.y) - (b.y - a.y) * (o->point.x - a.x);
 			best = dist;
 			side = s > 0 ? 1 : -1;
 		}
@@ -241,7 +250,7 @@ static void update_line(ff_counter *c, ff_person_state *ps, int i, const ff_obse
 	int side = line_side(l, o, &dist);
 	int cr = ps->has_prev ? crossings(l, ps->prev, o->point) : 0;
 
-	if (st->pending && o->confirmed) {
+	if (st->pending && may_count(o)) {
 		if (o->valid)
 			count_passage(c, i, st->pending, o, st->pending_t);
 		st->pending = 0;
@@ -312,7 +321,8 @@ static void leave_region(ff_counter *c, ff_region_state *rs, int j, const ff_obs
 		/* Leaving is confirmed a moment later; it happened at exit_t. */
 		region_count_event(c, j, o, exit_t);
 	}
-	if (g->dwell_time && o->confirmed && o->valid && exit_t - rs->enter_t >= g->min_dwell_s - TIME_EPSILON) {
+	if (g->dwell_time && o->confirmed && o->valid &&
+	    exit_t - rs->enter_t >= g->min_dwell_s - TIME_EPSILON) {
 		int64_t ms = (int64_t)llround((exit_t - rs->enter_t) * 1000.0);
 		ff_event *e = new_event(c, FF_EVENT_DWELL, t, j, o->id, o->child);
 		if (e) {
@@ -388,7 +398,7 @@ void ff_counter_end(ff_counter *c, int slot, const ff_observation *o, double t, 
 		ff_line_state *st = &ps->line[i];
 		if (st->in_area && uturn_active(c, &c->rules.lines[i]))
 			leave_area(c, st, i, st->side, o, gone);
-		if (st->pending && o->confirmed && o->valid)
+		if (st->pending && may_count(o) && o->valid)
 			count_passage(c, i, st->pending, o, st->pending_t);
 	}
 	if (c->rules.region_monitoring)

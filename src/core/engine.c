@@ -30,8 +30,8 @@ struct ff_engine {
 	ff_tracker tracker;
 	ff_counter counter;
 	ff_floor_fit fit;
-	int fit_frames;      /* frames still to measure */
-	int fits;            /* successful fits averaged */
+	int fit_frames; /* frames still to measure */
+	int fits;	/* successful fits averaged */
 	double fit_n[3], fit_d, fit_ratio;
 	ff_plane measured;
 	bool has_measured;
@@ -187,8 +187,8 @@ static void measure_floor(ff_engine *e, const uint16_t *depth)
 	e->fits++;
 	/* The sum of unit normals is longer than one: scale d with it, so that
 	 * ff_plane_set's normalisation leaves the average distance. */
-	double len = sqrt(e->fit_n[0] * e->fit_n[0] + e->fit_n[1] * e->fit_n[1] +
-			  e->fit_n[2] * e->fit_n[2]);
+	double len =
+	    sqrt(e->fit_n[0] * e->fit_n[0] + e->fit_n[1] * e->fit_n[1] + e->fit_n[2] * e->fit_n[2]);
 	ff_plane_set(&e->measured, e->fit_n, e->fit_d / e->fits * len);
 	e->has_measured = true;
 	apply_rules_to_plane(e);
@@ -208,6 +208,7 @@ static void observe(const ff_engine *e, const ff_track *k, ff_observation *o)
 	double u = c->fx * P[0] / P[2] + c->cx, v = c->fy * P[1] / P[2] + c->cy;
 	o->id = k->id;
 	o->confirmed = k->confirmed;
+	o->credible = ff_track_credible(k);
 	o->valid = h >= e->rules.min_target_height_m && h <= e->rules.max_target_height_m;
 	o->child = e->rules.children_enabled && h < e->rules.children_height_m;
 	o->point.x = (u + 0.5) / c->width;

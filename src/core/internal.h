@@ -55,11 +55,11 @@ double ff_floor_fit_run(ff_floor_fit *fit, int npts, ff_plane *out);
 /* ---- heightmap.c ------------------------------------------------------ */
 
 typedef struct ff_grid {
-	int cell;       /* pixels per cell side */
-	int gw, gh;     /* grid size in cells */
-	float *height;  /* metres above the floor, FF_NODATA without depth */
-	float *z;       /* robust depth of the cell, metres (0 = none) */
-	float *k;       /* n . ray(u, v) at the cell centre */
+	int cell;	/* pixels per cell side */
+	int gw, gh;	/* grid size in cells */
+	float *height;	/* metres above the floor, FF_NODATA without depth */
+	float *z;	/* robust depth of the cell, metres (0 = none) */
+	float *k;	/* n . ray(u, v) at the cell centre */
 	float *rx, *ry; /* ray (x/z, y/z) at the cell centre */
 	/* per-column accumulators of one grid row, width entries each */
 	uint32_t *colsum;
@@ -76,21 +76,21 @@ void ff_grid_build(ff_grid *g, const ff_camera *cam, const ff_plane *p, const ui
 /* ---- detect.c --------------------------------------------------------- */
 
 typedef struct ff_detection {
-	float u, v;      /* image point of the top of the head (pixels) */
-	float height;    /* head top above the floor (metres) */
-	float fx, fy;    /* floor position (metres) */
-	float z;         /* depth of the head top (metres) */
+	float u, v;   /* image point of the top of the head (pixels) */
+	float height; /* head top above the floor (metres) */
+	float fx, fy; /* floor position (metres) */
+	float z;      /* depth of the head top (metres) */
 } ff_detection;
 
 typedef struct ff_detector {
-	int *cand;            /* candidate cell indices */
-	int *stack;           /* flood-fill stack */
-	int *members;         /* cells of the blob being grown */
-	int *visit;           /* per cell: stamp of the last flood that saw it */
+	int *cand;    /* candidate cell indices */
+	int *stack;   /* flood-fill stack */
+	int *members; /* cells of the blob being grown */
+	int *visit;   /* per cell: stamp of the last flood that saw it */
 	int stamp;
 	unsigned char *claim; /* per cell: part of a head or of a large blob */
 	int ncells;
-	double min_h, max_h;  /* target height range (metres) */
+	double min_h, max_h; /* target height range (metres) */
 } ff_detector;
 
 ff_status ff_detector_init(ff_detector *d, const ff_grid *g, ff_error *err);
@@ -105,15 +105,17 @@ typedef struct ff_track {
 	bool alive;
 	bool confirmed;
 	int hits;
-	int misses;          /* consecutive frames without a detection */
+	int misses; /* consecutive frames without a detection */
 	double born, last_seen;
 	double x, y, vx, vy; /* floor position and velocity */
 	ff_detection det;    /* last detection */
-	bool matched;        /* matched in the current frame */
-	bool split;          /* its detection turned out to be someone else */
+	bool matched;	     /* matched in the current frame */
+	bool split;	     /* its detection turned out to be someone else */
 	float heights[FF_HEIGHT_SAMPLES];
 	int nheights, hpos;
-	float height;        /* robust (median) head height */
+	float height;	     /* robust (median) head height */
+	float presence;	     /* share of recent frames with a detection */
+	float seen_presence; /* presence when last detected */
 } ff_track;
 
 typedef struct ff_tracker {
@@ -136,16 +138,19 @@ void ff_tracker_init(ff_tracker *tr);
  * the next update) so the counter can close their state. */
 int ff_tracker_update(ff_tracker *tr, const ff_detection *det, int ndet, double t, int *ended,
 		      int ended_cap);
+/* True while a track looks like a person beyond its confirmation: detected
+ * in enough of the recent frames. */
+bool ff_track_credible(const ff_track *t);
 
 /* ---- count.c ---------------------------------------------------------- */
 
 typedef struct ff_line_state {
-	int side;        /* committed side: -1, +1, 0 unknown */
-	int cross;       /* signed segment crossings since the last commit */
-	bool in_area;    /* inside the U-turn area */
-	int area_side;   /* side on entering the U-turn area */
-	int area_cross;  /* signed crossings during the area visit */
-	int pending;     /* passage waiting for the track's confirmation */
+	int side;	/* committed side: -1, +1, 0 unknown */
+	int cross;	/* signed segment crossings since the last commit */
+	bool in_area;	/* inside the U-turn area */
+	int area_side;	/* side on entering the U-turn area */
+	int area_cross; /* signed crossings during the area visit */
+	int pending;	/* passage waiting for the track's confirmation */
 	double pending_t;
 } ff_line_state;
 
@@ -154,12 +159,12 @@ typedef struct ff_region_state {
 	double enter_t;
 	double outside_since; /* < 0 while inside */
 	double last_inside_t;
-	bool present;         /* counted in current_total */
+	bool present; /* counted in current_total */
 	bool present_child;
 } ff_region_state;
 
 typedef struct ff_person_state {
-	int track_id;         /* owner, -1 when free */
+	int track_id; /* owner, -1 when free */
 	bool has_prev;
 	ff_point prev;
 	ff_line_state line[FF_MAX_LINES];
@@ -179,10 +184,11 @@ typedef struct ff_counter {
 typedef struct ff_observation {
 	int id;
 	bool confirmed;
-	bool valid;       /* height within the target range */
+	bool credible; /* ff_track_credible */
+	bool valid;    /* height within the target range */
 	bool child;
-	ff_point point;   /* tracking point, normalised image coordinates */
-	double scale_x;   /* metres per normalised unit at the point */
+	ff_point point; /* tracking point, normalised image coordinates */
+	double scale_x; /* metres per normalised unit at the point */
 	double scale_y;
 } ff_observation;
 

@@ -9,7 +9,9 @@
  *     constants anyway);
  *  2. assign detections to tracks one-to-one with minimum total distance
  *     (Hungarian algorithm), refusing pairs outside a gate that widens while
- *     a track coasts without detections;
+ *     a track coasts without detections; a refused pair costs the gate, so
+ *     a track left without a detection is cheaper than a chain of tracks
+ *     each moved onto its neighbour's head;
  *  3. correct matched tracks, start tentative tracks from the rest, and end
  *     tracks unseen for too long. A track counts only once confirmed (seen
  *     in CONFIRM_HITS frames over CONFIRM_S seconds, so the rule means the
@@ -17,6 +19,11 @@
  *
  * Track heights are the median of the last FF_HEIGHT_SAMPLES head heights:
  * robust to depth noise and to a few frames of a raised hand or a bent head.
+ *
+ * Confirmation is for good; credibility (ff_track_credible) is judged anew
+ * each frame from the recent detection rate (an exponential average over
+ * PRESENCE_S), so that the counter can hold the passage of a track that is,
+ * for now, found too seldom to be a head.
  */
 #include <math.h>
 #include <string.h>
@@ -26,16 +33,17 @@
 #define CONFIRM_HITS 4
 #define CONFIRM_S 0.4
 #define TENTATIVE_MAX_MISSES 1
-#define MAX_COAST_S 0.8   /* a confirmed track survives this long unseen */
-#define GATE_M 0.45       /* largest jump between predicted and detected */
-#define GATE_GROWTH 1.5   /* m/s: the gate widens while coasting */
+#define MAX_COAST_S 0.8 /* a confirmed track survives this long unseen */
+#define GATE_M 0.45	/* largest jump between predicted and detected */
+#define GATE_GROWTH 1.5 /* m/s: the gate widens while coasting */
 #define GATE_MAX_M 1.2
 #define ALPHA 0.65
 #define BETA 0.25
-#define MAX_SPEED 3.5     /* m/s */
-#define NO_MATCH 1e9
+#define MAX_SPEED 3.5 /* m/s */
 #define HEIGHT_JUMP_M 0.30f
 #define SETTLED_SAMPLES 4 /* height samples after which a track's height is known */
+#define PRESENCE_S 1.0	  /* memory of the detection rate */
+#define MIN_PRESENCE 0.35f
 
 void ff_tracker_init(ff_tracker *tr)
 {
@@ -147,6 +155,13 @@ static void clamp_speed(ff_track *t)
 	}
 }
 
+/* Moves a track's detection rate towards 1 (seen this frame) or 0. */
+static void update_presence(ff_track *t, bool seen, double dt)
+{
+	float a = dt < PRESENCE_S ? (float)(dt / PRESENCE_S) : 1.0f;
+	t->presence += a * ((seen ? 1.0f : 0.0f) - t->presence);
+}
+
 static void correct(ff_tracker *tr, ff_track *t, const ff_detection *d, double now, double dt)
 {
 	if (t->hits == 1) {
@@ -170,6 +185,8 @@ static void correct(ff_tracker *tr, ff_track *t, const ff_detection *d, double n
 	t->det = *d;
 	t->hits++;
 	t->misses = 0;
+	update_presence(t, true, dt);
+	t->seen_presence = t->presence;
 	t->last_seen = now;
 	t->matched = true;
 	if (t->hits >= CONFIRM_HITS && now - t->born >= CONFIRM_S - 1e-6)
@@ -177,11 +194,22 @@ static void correct(ff_tracker *tr, ff_track *t, const ff_detection *d, double n
 	add_height(tr, t, d->height);
 }
 
+/* A person's head is found in nearly every frame, while a stroller's canopy
+ * or a bag, plateaus on which depth noise leaves head-sized islands above
+ * the cut, pass the head tests only now and then; a confirmed track can
+ * coast from one such frame to the next for seconds. A small child far from
+ * the camera is found in fewer frames than an adult too, hence a low bar. */
+bool ff_track_credible(const ff_track *t)
+{
+	return t->seen_presence >= MIN_PRESENCE;
+}
+
 int ff_tracker_update(ff_tracker *tr, const ff_detection *det, int ndet, double t, int *ended,
 		      int ended_cap)
 {
 	double dt = isnan(tr->last_t) ? 0 : t - tr->last_t;
 	int rows[FF_MAX_TRACKS], nrows = 0, nended = 0;
+	double gates[FF_MAX_TRACKS];
 	bool det_used[FF_MAX_DETECTIONS] = {false};
 
 	tr->last_t = t;
@@ -205,6 +233,7 @@ int ff_tracker_update(ff_tracker *tr, const ff_detection *det, int ndet, double 
 		for (int a = 0; a < nrows; a++) {
 			const ff_track *k = &tr->tracks[rows[a]];
 			double g = gate(k, t);
+			gates[a] = g;
 			for (int b = 0; b < ndet; b++) {
 				double dx = det[b].fx - k->x, dy = det[b].fy - k->y;
 				double dist = sqrt(dx * dx + dy * dy);
@@ -213,7 +242,10 @@ int ff_tracker_update(ff_tracker *tr, const ff_detection *det, int ndet, double 
 				 * blob or a neighbour must not take its place. */
 				bool other = k->nheights >= SETTLED_SAMPLES &&
 					     fabsf(det[b].height - k->height) > HEIGHT_JUMP_M;
-				double c = dist <= g && !other ? dist : NO_MATCH;
+				/* In a tight queue whose leader's head is gone, a
+				 * bare count of matches would move every track onto
+				 * the head behind it (see the top of the file). */
+				double c = dist < g && !other ? dist : g;
 				if (by_track)
 					tr->cost[a * m + b] = c;
 				else
@@ -223,7 +255,7 @@ int ff_tracker_update(ff_tracker *tr, const ff_detection *det, int ndet, double 
 		hungarian(tr, tr->cost, n, m, tr->assign);
 		for (int r = 0; r < n; r++) {
 			int a = by_track ? r : tr->assign[r], b = by_track ? tr->assign[r] : r;
-			if (tr->cost[r * m + tr->assign[r]] >= NO_MATCH)
+			if (tr->cost[r * m + tr->assign[r]] >= gates[a])
 				continue;
 			ff_track *k = &tr->tracks[rows[a]];
 			/* A head 30 cm higher or lower than the track's is
@@ -245,6 +277,7 @@ int ff_tracker_update(ff_tracker *tr, const ff_detection *det, int ndet, double 
 		ff_track *k = &tr->tracks[rows[a]];
 		if (k->matched)
 			continue;
+		update_presence(k, false, dt);
 		k->misses++;
 		k->vx *= 0.9;
 		k->vy *= 0.9;
@@ -276,6 +309,7 @@ int ff_tracker_update(ff_tracker *tr, const ff_detection *det, int ndet, double 
 		k->det = det[b];
 		k->hits = 1;
 		k->matched = true;
+		k->presence = k->seen_presence = 1.0f;
 		add_height(tr, k, det[b].height);
 	}
 	return nended;

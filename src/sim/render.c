@@ -238,7 +238,7 @@ void sim_render_view(const ff_sim_scene *s, const sim_view *v)
 		for (size_t i = 0; i < n; i++)
 			v->prim[i] = -1;
 	for (int i = 0; i < s->nprims; i++) {
-		cam_prim q;
+		cam_prim q = {0};
 		prepare(v, s->prims + i, &q);
 		raster(v, &q, i);
 	}
