@@ -33,7 +33,7 @@ typedef struct shape {
 
 typedef struct scene {
 	double floor_z;
-	double tilt;      /* rotation about the x axis (radians) */
+	double tilt; /* rotation about the x axis (radians) */
 	int n;
 	shape s[24];
 } scene;
@@ -60,7 +60,8 @@ static bool hit_box(const shape *s, const double o[3], const double d[3], double
 {
 	double t0 = 0, t1 = INFINITY;
 	for (int i = 0; i < 3; i++) {
-		double lo = (s->c[i] - s->r[i] - o[i]) / d[i], hi = (s->c[i] + s->r[i] - o[i]) / d[i];
+		double lo = (s->c[i] - s->r[i] - o[i]) / d[i],
+		       hi = (s->c[i] + s->r[i] - o[i]) / d[i];
 		if (lo > hi) {
 			double x = lo;
 			lo = hi;
@@ -99,8 +100,10 @@ static void render(const scene *sc)
 static void add_person(scene *sc, double x, double y, double h)
 {
 	double s = h / 1.75, hs = 0.7 + 0.3 * s; /* heads grow less than bodies */
-	shape head = {false, {x, y, sc->floor_z - h + 0.11 * hs}, {0.08 * hs, 0.10 * hs, 0.11 * hs}};
-	shape shoulders = {false, {x, y, sc->floor_z - h + 0.32 * s}, {0.23 * s, 0.13 * s, 0.08 * s}};
+	shape head = {
+	    false, {x, y, sc->floor_z - h + 0.11 * hs}, {0.08 * hs, 0.10 * hs, 0.11 * hs}};
+	shape shoulders = {
+	    false, {x, y, sc->floor_z - h + 0.32 * s}, {0.23 * s, 0.13 * s, 0.08 * s}};
 	shape body = {false, {x, y, sc->floor_z - h * 0.42}, {0.20 * s, 0.12 * s, h * 0.42}};
 	sc->s[sc->n++] = head;
 	sc->s[sc->n++] = shoulders;
@@ -280,13 +283,13 @@ static void test_api_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_single_person_detected_with_height),
-		cmocka_unit_test(test_shoulder_to_shoulder_pair_is_two),
-		cmocka_unit_test(test_child_beside_adult_is_two),
-		cmocka_unit_test(test_furniture_is_not_people),
-		cmocka_unit_test(test_person_crossing_line_counted_in),
-		cmocka_unit_test(test_floor_detected_with_tilt),
-		cmocka_unit_test(test_api_errors),
+	    cmocka_unit_test(test_single_person_detected_with_height),
+	    cmocka_unit_test(test_shoulder_to_shoulder_pair_is_two),
+	    cmocka_unit_test(test_child_beside_adult_is_two),
+	    cmocka_unit_test(test_furniture_is_not_people),
+	    cmocka_unit_test(test_person_crossing_line_counted_in),
+	    cmocka_unit_test(test_floor_detected_with_tilt),
+	    cmocka_unit_test(test_api_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

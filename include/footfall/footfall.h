@@ -35,17 +35,17 @@ extern "C" {
 /* Error codes are part of the stable API: values never change meaning. */
 typedef enum ff_status {
 	FF_OK = 0,
-	FF_ERR_INVALID = 1,     /* a bad argument or value (names the field) */
-	FF_ERR_NOMEM = 2,       /* an allocation failed */
-	FF_ERR_IO = 3,          /* a file could not be opened, read or written */
-	FF_ERR_FORMAT = 4,      /* malformed file or document */
-	FF_ERR_LIMIT = 5,       /* over a documented limit (lines, points, ...) */
-	FF_ERR_SIZE = 6,        /* image or frame size does not match */
-	FF_ERR_ORDER = 7,       /* timestamps not increasing */
+	FF_ERR_INVALID = 1,	/* a bad argument or value (names the field) */
+	FF_ERR_NOMEM = 2,	/* an allocation failed */
+	FF_ERR_IO = 3,		/* a file could not be opened, read or written */
+	FF_ERR_FORMAT = 4,	/* malformed file or document */
+	FF_ERR_LIMIT = 5,	/* over a documented limit (lines, points, ...) */
+	FF_ERR_SIZE = 6,	/* image or frame size does not match */
+	FF_ERR_ORDER = 7,	/* timestamps not increasing */
 	FF_ERR_UNSUPPORTED = 8, /* valid input this build cannot handle */
-	FF_ERR_END = 9,         /* end of a stream (not a failure for readers) */
-	FF_ERR_CALIB = 10,      /* calibration inconsistent or unusable */
-	FF_ERR_STATE = 11       /* call not valid in the object's current state */
+	FF_ERR_END = 9,		/* end of a stream (not a failure for readers) */
+	FF_ERR_CALIB = 10,	/* calibration inconsistent or unusable */
+	FF_ERR_STATE = 11	/* call not valid in the object's current state */
 } ff_status;
 
 #define FF_ERROR_MAX 512
@@ -62,9 +62,9 @@ const char *ff_strerror(ff_status code);
  * so that callers can write `return ff_error_set(err, FF_ERR_IO, ...)`. */
 ff_status ff_error_set(ff_error *err, ff_status code, const char *fmt, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
+    __attribute__((format(printf, 3, 4)))
 #endif
-	;
+    ;
 
 /* ---- Camera ------------------------------------------------------------ */
 
@@ -96,7 +96,7 @@ typedef struct ff_line {
 	char uuid[FF_UUID_LEN + 1];
 	int npoints;
 	ff_point points[FF_MAX_LINE_POINTS];
-	bool flip; /* reverses the drawing order, so "in" and "out" swap */
+	bool flip;	   /* reverses the drawing order, so "in" and "out" swap */
 	int uturn_npoints; /* 0 = no U-turn area */
 	ff_point uturn[FF_MAX_POLY_POINTS];
 } ff_line;
@@ -144,7 +144,7 @@ ff_status ff_rules_validate(const ff_rules *rules, ff_error *err);
 typedef enum ff_event_type {
 	FF_EVENT_LINE_CROSS = 0,   /* a counted passage of a line */
 	FF_EVENT_REGION_COUNT = 1, /* a region's current_total changed */
-	FF_EVENT_DWELL = 2         /* a dwell record was closed */
+	FF_EVENT_DWELL = 2	   /* a dwell record was closed */
 } ff_event_type;
 
 typedef struct ff_event {
@@ -200,11 +200,11 @@ int64_t ff_line_capacity(const ff_line_counts *c);
 typedef struct ff_track_info {
 	int id;
 	bool confirmed;
-	ff_point point;     /* tracking point (head or feet per the rules) */
-	ff_point head;      /* image point of the top of the head */
-	double floor_x_m;   /* position on the floor plane */
+	ff_point point;	  /* tracking point (head or feet per the rules) */
+	ff_point head;	  /* image point of the top of the head */
+	double floor_x_m; /* position on the floor plane */
 	double floor_y_m;
-	double height_m;    /* robust height estimate */
+	double height_m; /* robust height estimate */
 	bool child;
 } ff_track_info;
 
@@ -217,14 +217,14 @@ typedef struct ff_engine ff_engine;
  * first frames (and after ff_engine_redetect_floor) so that a GUI can offer
  * the measured height. With automatic height the measurement is the model. */
 typedef struct ff_floor_info {
-	bool known;             /* a floor model is in use */
-	bool detected;          /* the model in use was fitted from the scene */
-	double height_m;        /* camera height above the floor in use */
-	double tilt_deg;        /* angle between optical axis and floor normal */
-	bool measured;          /* a fit from the scene exists */
+	bool known;	 /* a floor model is in use */
+	bool detected;	 /* the model in use was fitted from the scene */
+	double height_m; /* camera height above the floor in use */
+	double tilt_deg; /* angle between optical axis and floor normal */
+	bool measured;	 /* a fit from the scene exists */
 	double measured_height_m;
 	double measured_tilt_deg;
-	double inlier_ratio;    /* share of sampled pixels on the fitted plane */
+	double inlier_ratio; /* share of sampled pixels on the fitted plane */
 } ff_floor_info;
 
 ff_status ff_engine_create(const ff_camera *cam, const ff_rules *rules, ff_engine **out,

@@ -171,7 +171,8 @@ int ff_cmd_bench(int argc, char **argv)
 		case 's':
 			seconds = atof(optarg);
 			if (seconds <= 0 || seconds > 600) {
-				fprintf(stderr, "footfall bench: --seconds %s is outside (0, 600]\n",
+				fprintf(stderr,
+					"footfall bench: --seconds %s is outside (0, 600]\n",
 					optarg);
 				return 2;
 			}

@@ -16,12 +16,12 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"count", ff_cmd_count, "count people in a depth or stereo recording"},
-	{"simulate", ff_cmd_simulate, "render synthetic scenes with ground truth"},
-	{"eval", ff_cmd_eval, "score the engine against ground truth"},
-	{"bench", ff_cmd_bench, "measure the engine's speed and memory"},
-	{"disparity", ff_cmd_disparity, "disparity of a rectified stereo pair (PFM)"},
-	{"demo", ff_cmd_demo, "simulate the demo scene and count it"},
+    {"count", ff_cmd_count, "count people in a depth or stereo recording"},
+    {"simulate", ff_cmd_simulate, "render synthetic scenes with ground truth"},
+    {"eval", ff_cmd_eval, "score the engine against ground truth"},
+    {"bench", ff_cmd_bench, "measure the engine's speed and memory"},
+    {"disparity", ff_cmd_disparity, "disparity of a rectified stereo pair (PFM)"},
+    {"demo", ff_cmd_demo, "simulate the demo scene and count it"},
 };
 
 static void usage(FILE *to)

@@ -27,13 +27,13 @@
 
 #include "internal.h"
 
-#define BLOB_DROP 0.10f        /* head blob: cells at most this far below its top */
-#define BLOB_MAX_R 0.20        /* a head blob fits inside this radius (m) */
-#define BLOB_MIN_AREA 0.011    /* m^2: a hand or a speckle is smaller */
-#define BLOB_MAX_AREA 0.080    /* m^2: a large head with a hood still fits */
-#define CROWN_DROP 0.05f       /* a hat's crown: cells this close to its top */
-#define CROWN_MAX_AREA 0.035   /* m^2: a crown is no larger than a head */
-#define RING_R0 1.2            /* ring where shoulders are, in head radii */
+#define BLOB_DROP 0.10f	     /* head blob: cells at most this far below its top */
+#define BLOB_MAX_R 0.20	     /* a head blob fits inside this radius (m) */
+#define BLOB_MIN_AREA 0.011  /* m^2: a hand or a speckle is smaller */
+#define BLOB_MAX_AREA 0.080  /* m^2: a large head with a hood still fits */
+#define CROWN_DROP 0.05f     /* a hat's crown: cells this close to its top */
+#define CROWN_MAX_AREA 0.035 /* m^2: a crown is no larger than a head */
+#define RING_R0 1.2	     /* ring where shoulders are, in head radii */
 #define RING_R1 2.6
 #define SHOULDER_GAP 0.02f     /* the body lies this much below the blob's cut ... */
 #define SHOULDER_MAX 0.70f     /* ... and not further */
@@ -41,7 +41,7 @@
 #define HEAD_SEPARATION 0.24   /* m on the floor between two accepted heads */
 #define HEAD_MIN_STD 0.025     /* m: spread of a head blob across its narrow axis */
 #define HEAD_MAX_ELONGATION 2.5
-#define TOP_BAND 0.03f         /* head height: mean of the blob's top band */
+#define TOP_BAND 0.03f /* head height: mean of the blob's top band */
 
 ff_status ff_detector_init(ff_detector *d, const ff_grid *g, ff_error *err)
 {
@@ -132,12 +132,12 @@ static bool local_max(const float *h, int gw, int gh, int x, int y)
 }
 
 typedef struct blob {
-	int area;              /* cells, listed in d->members */
+	int area; /* cells, listed in d->members */
 	bool too_big;
-	double su, sv, sw;     /* weighted centroid sums in cells */
+	double su, sv, sw; /* weighted centroid sums in cells */
 	double top_sum;
 	int top_n;
-	double minor, major;   /* standard deviations along the axes, cells */
+	double minor, major; /* standard deviations along the axes, cells */
 } blob;
 
 static void grow_blob(ff_detector *d, const ff_grid *g, int start, float top, float drop,

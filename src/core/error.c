@@ -12,18 +12,30 @@
 const char *ff_strerror(ff_status code)
 {
 	switch (code) {
-	case FF_OK: return "success";
-	case FF_ERR_INVALID: return "invalid value";
-	case FF_ERR_NOMEM: return "out of memory";
-	case FF_ERR_IO: return "input/output error";
-	case FF_ERR_FORMAT: return "malformed input";
-	case FF_ERR_LIMIT: return "over a limit";
-	case FF_ERR_SIZE: return "size mismatch";
-	case FF_ERR_ORDER: return "timestamps out of order";
-	case FF_ERR_UNSUPPORTED: return "unsupported";
-	case FF_ERR_END: return "end of stream";
-	case FF_ERR_CALIB: return "unusable calibration";
-	case FF_ERR_STATE: return "invalid state";
+	case FF_OK:
+		return "success";
+	case FF_ERR_INVALID:
+		return "invalid value";
+	case FF_ERR_NOMEM:
+		return "out of memory";
+	case FF_ERR_IO:
+		return "input/output error";
+	case FF_ERR_FORMAT:
+		return "malformed input";
+	case FF_ERR_LIMIT:
+		return "over a limit";
+	case FF_ERR_SIZE:
+		return "size mismatch";
+	case FF_ERR_ORDER:
+		return "timestamps out of order";
+	case FF_ERR_UNSUPPORTED:
+		return "unsupported";
+	case FF_ERR_END:
+		return "end of stream";
+	case FF_ERR_CALIB:
+		return "unusable calibration";
+	case FF_ERR_STATE:
+		return "invalid state";
 	}
 	return "unknown error";
 }

@@ -34,8 +34,8 @@ static ff_status check_points(const char *field, int n, int min, int max, const 
 		if (!isfinite(p[i].x) || !isfinite(p[i].y) || p[i].x < 0 || p[i].x > 1 ||
 		    p[i].y < 0 || p[i].y > 1)
 			return ff_error_set(err, FF_ERR_INVALID,
-					    "%s[%d]: (%g, %g) is outside the image (0..1)", field, i,
-					    p[i].x, p[i].y);
+					    "%s[%d]: (%g, %g) is outside the image (0..1)", field,
+					    i, p[i].x, p[i].y);
 	}
 	return FF_OK;
 }
@@ -59,15 +59,15 @@ ff_status ff_rules_validate(const ff_rules *r, ff_error *err)
 	    (st = check_range("rules.installation_height_m", r->installation_height_m, 1.0, 10.0,
 			      err)))
 		return st;
-	if ((st = check_range("rules.max_target_height_m", r->max_target_height_m, 0.1, 3.0,
-			      err)) ||
-	    (st = check_range("rules.min_target_height_m", r->min_target_height_m, 0.0, 3.0,
-			      err)))
+	if ((st =
+		 check_range("rules.max_target_height_m", r->max_target_height_m, 0.1, 3.0, err)) ||
+	    (st = check_range("rules.min_target_height_m", r->min_target_height_m, 0.0, 3.0, err)))
 		return st;
 	if (r->min_target_height_m >= r->max_target_height_m)
-		return ff_error_set(err, FF_ERR_INVALID,
-				    "rules.min_target_height_m: %g is not below max_target_height_m %g",
-				    r->min_target_height_m, r->max_target_height_m);
+		return ff_error_set(
+		    err, FF_ERR_INVALID,
+		    "rules.min_target_height_m: %g is not below max_target_height_m %g",
+		    r->min_target_height_m, r->max_target_height_m);
 	if (r->tracking_mode != FF_TRACK_HEAD && r->tracking_mode != FF_TRACK_FEET)
 		return ff_error_set(err, FF_ERR_INVALID, "rules.tracking_mode: unknown mode %d",
 				    (int)r->tracking_mode);
@@ -89,9 +89,9 @@ ff_status ff_rules_validate(const ff_rules *r, ff_error *err)
 		for (int k = 0; k + 1 < l->npoints; k++)
 			if (l->points[k].x == l->points[k + 1].x &&
 			    l->points[k].y == l->points[k + 1].y)
-				return ff_error_set(err, FF_ERR_INVALID,
-						    "rules.lines[%d].points[%d]: segment of zero length",
-						    i, k);
+				return ff_error_set(
+				    err, FF_ERR_INVALID,
+				    "rules.lines[%d].points[%d]: segment of zero length", i, k);
 		if (l->uturn_npoints) {
 			snprintf(field, sizeof field, "rules.lines[%d].uturn_area", i);
 			if ((st = check_points(field, l->uturn_npoints, 3, FF_MAX_POLY_POINTS,
@@ -101,7 +101,8 @@ ff_status ff_rules_validate(const ff_rules *r, ff_error *err)
 		for (int j = 0; j < i; j++)
 			if (r->lines[j].id == l->id)
 				return ff_error_set(err, FF_ERR_INVALID,
-						    "rules.lines[%d].id: %d is used twice", i, l->id);
+						    "rules.lines[%d].id: %d is used twice", i,
+						    l->id);
 	}
 	for (int i = 0; i < r->nregions; i++) {
 		const ff_region *g = &r->regions[i];
@@ -117,7 +118,8 @@ ff_status ff_rules_validate(const ff_rules *r, ff_error *err)
 		for (int j = 0; j < i; j++)
 			if (r->regions[j].id == g->id)
 				return ff_error_set(err, FF_ERR_INVALID,
-						    "rules.regions[%d].id: %d is used twice", i, g->id);
+						    "rules.regions[%d].id: %d is used twice", i,
+						    g->id);
 	}
 	return FF_OK;
 }
@@ -131,10 +133,10 @@ ff_status ff_camera_validate(const ff_camera *c, ff_error *err)
 				    "camera: size %dx%d is outside 16x16..8192x8192", c->width,
 				    c->height);
 	if (!isfinite(c->fx) || !isfinite(c->fy) || c->fx <= 0 || c->fy <= 0)
-		return ff_error_set(err, FF_ERR_INVALID, "camera: focal length fx=%g fy=%g",
-				    c->fx, c->fy);
-	if (!isfinite(c->cx) || !isfinite(c->cy) || c->cx < 0 || c->cy < 0 ||
-	    c->cx > c->width || c->cy > c->height)
+		return ff_error_set(err, FF_ERR_INVALID, "camera: focal length fx=%g fy=%g", c->fx,
+				    c->fy);
+	if (!isfinite(c->cx) || !isfinite(c->cy) || c->cx < 0 || c->cy < 0 || c->cx > c->width ||
+	    c->cy > c->height)
 		return ff_error_set(err, FF_ERR_INVALID,
 				    "camera: principal point (%g, %g) outside the image", c->cx,
 				    c->cy);

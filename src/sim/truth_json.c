@@ -231,8 +231,8 @@ static ff_status parse(json_t *root, const char *path, ff_sim_truth *t, ff_error
 		if (st)
 			return st;
 		if (t->events[i].type == FF_EVENT_DWELL)
-			ff_dwell_stats_add(t->regions + t->events[i].index, t->events[i].duration_ms,
-				      t->events[i].child);
+			ff_dwell_stats_add(t->regions + t->events[i].index,
+					   t->events[i].duration_ms, t->events[i].child);
 	}
 	for (size_t i = 0; i < t->npeople; i++) {
 		json_t *o = json_array_get(people, i);
