@@ -5,7 +5,7 @@
 #   1. GET /api/v1/counts requests/s with wrk (2 threads, 32 connections,
 #      10 s), and footfalld's resident memory with the simulated source
 #      (VmRSS after the run; VmHWM, the peak, includes the argon2id hashes of
-#      activation and login, 19 MiB each while they run);
+#      activation and login, 7 MiB each while they run);
 #   2. a database of 1,000,000 history records (two lines, a region sample
 #      per minute, dwell records: 198 days) written as an older footfalld
 #      left it, without the report summary, and 50,000 reports waiting in

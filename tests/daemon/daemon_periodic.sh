@@ -54,7 +54,7 @@ for i in 1 2; do
 	end=$(end_of "$TMP/mqtt.txt" "$i")
 	[ $((end % 60)) -eq 0 ] || fail "MQTT report $i ends at $end, not on a whole minute"
 	lag=$(($(sed -n "${i}p" "$TMP/mqtt.arrivals") - end))
-	[ "$lag" -ge 0 ] && [ "$lag" -le 5 ] || fail "MQTT report $i arrived $lag s after its end"
+	[ "$lag" -ge 0 ] && [ "$lag" -le 10 ] || fail "MQTT report $i arrived $lag s after its end"
 done
 [ $(($(end_of "$TMP/mqtt.txt" 2) - $(end_of "$TMP/mqtt.txt" 1))) -eq 60 ] ||
 	fail "on-the-dot reports are not one period apart"
