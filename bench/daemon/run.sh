@@ -14,11 +14,11 @@
 #      the time from the end of start-up until the queue is empty;
 #   3. report queries over the whole database through the API (median of 5
 #      with curl, HTTP included, while the daemon runs the simulated scene),
-#      JSON and CSV, and once more at an offset of +00:07, which the summary
-#      cannot serve (the records path, which is what every query cost before
-#      the summary); then every report with fd_report_bench, in process
-#      (the query and its text alone), at +00:00, +05:45 (quarter-hour
-#      summary) and +00:07 (records).
+#      JSON and CSV, and once more at +05:45, which the quarter-hour
+#      summary serves; then every report with fd_report_bench, in process
+#      (the query and its text alone), at +00:00, +05:45 and +00:07 (an
+#      offset the device refuses, so the records path: what every query
+#      cost before the summary).
 #
 # Needs wrk, mosquitto, curl, jq and python3 (for the sqlite3 module).
 set -euo pipefail
@@ -162,10 +162,10 @@ report "dwell, month (JSON)" "event=dwell&unit=month"
 report "line, hour, all lines (CSV)" "event=line&unit=hour&format=csv"
 report "region, hour (CSV)" "event=region&unit=hour&format=csv"
 echo "(targets: report <= 50 ms, CSV <= 3000 ms)"
-curl -sf "${AUTH[@]}" "${URL}api/v1/config" | jq '.time.time_zone = "+00:07"' >"$TMP/tz.json"
+curl -sf "${AUTH[@]}" "${URL}api/v1/config" | jq '.time.time_zone = "+05:45"' >"$TMP/tz.json"
 curl -sf -X PUT "${AUTH[@]}" "${URL}api/v1/config" --data-binary @"$TMP/tz.json" >/dev/null
-report "line, hour, all lines at +00:07 (JSON, records path)" "event=line&unit=hour"
-report "line, hour, all lines at +00:07 (CSV, records path)" "event=line&unit=hour&format=csv"
+report "line, hour, all lines at +05:45 (JSON, quarter hours)" "event=line&unit=hour"
+report "line, hour, all lines at +05:45 (CSV, quarter hours)" "event=line&unit=hour&format=csv"
 echo "footfalld after the reports: VmRSS $(rss VmRSS), VmHWM $(rss VmHWM)"
 stop
 T_FROM=$(date -d "$FROM" +%s)
