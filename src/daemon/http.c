@@ -361,9 +361,8 @@ static enum MHD_Result h_config_get(fd_req *r)
 /* Saves cfg and hands it to every part. The caller holds config_lock, so
  * that concurrent edits cannot interleave file and memory: the file always
  * holds what memory holds. */
-ff_status fd_commit_config(fd_req *r, const fd_config *cfg, ff_error *err)
+ff_status fd_commit_config(fd_daemon *d, const char *by, const fd_config *cfg, ff_error *err)
 {
-	fd_daemon *d = r->d;
 	/* Passwords the document left out stay as they are. */
 	fd_config merged = *cfg;
 	fd_config_keep_secrets(&merged, &d->config);
@@ -376,7 +375,7 @@ ff_status fd_commit_config(fd_req *r, const fd_config *cfg, ff_error *err)
 	fd_recorder_set_config(d->recorder, cfg);
 	if (d->push)
 		fd_push_set_config(d->push, cfg);
-	fd_log(FD_LOG_INFO, "configuration changed by %s", r->username);
+	fd_log(FD_LOG_INFO, "configuration changed by %s", by);
 	return FF_OK;
 }
 
@@ -389,7 +388,7 @@ static enum MHD_Result h_config_put(fd_req *r)
 	if (st)
 		return fd_reply_error(r, fd_http_status_of(st), "%s", err.msg);
 	pthread_mutex_lock(&r->d->config_lock);
-	st = fd_commit_config(r, &cfg, &err);
+	st = fd_commit_config(r->d, r->username, &cfg, &err);
 	pthread_mutex_unlock(&r->d->config_lock);
 	if (st)
 		return fd_reply_error(r, 500, "%s", err.msg);
@@ -491,7 +490,7 @@ static enum MHD_Result store_recipient(fd_req *r, bool add)
 		}
 		cfg.recipients[i] = rec;
 		cfg.nrecipients += add;
-		if (fd_commit_config(r, &cfg, &err))
+		if (fd_commit_config(r->d, r->username, &cfg, &err))
 			status = 500;
 	}
 	pthread_mutex_unlock(&d->config_lock);
@@ -525,7 +524,7 @@ static enum MHD_Result h_recipient_delete(fd_req *r)
 		memmove(&cfg.recipients[i], &cfg.recipients[i + 1],
 			sizeof cfg.recipients[0] * (size_t)(cfg.nrecipients - i - 1));
 		cfg.nrecipients--;
-		if (fd_commit_config(r, &cfg, &err))
+		if (fd_commit_config(r->d, r->username, &cfg, &err))
 			status = 500;
 	}
 	pthread_mutex_unlock(&d->config_lock);

@@ -64,8 +64,8 @@ void fd_current_config(fd_daemon *d, fd_config *out);
 /* The configuration document of GET /api/v1/config in *text (malloc'ed);
  * when it cannot be made, *text is NULL and a 500 was sent (returned). */
 enum MHD_Result fd_reply_config(fd_req *r, char **text);
-/* Saves cfg and hands it to every part; the caller holds config_lock, so
- * that the file always holds what memory holds. */
-ff_status fd_commit_config(fd_req *r, const fd_config *cfg, ff_error *err);
+/* Saves cfg and hands it to every part, logging who changed it; the caller
+ * holds config_lock, so that the file always holds what memory holds. */
+ff_status fd_commit_config(fd_daemon *d, const char *by, const fd_config *cfg, ff_error *err);
 
 #endif

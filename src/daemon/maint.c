@@ -142,7 +142,7 @@ enum MHD_Result fd_maint_recovery(fd_req *r)
 	ff_error err = {0};
 	pthread_mutex_lock(&d->config_lock);
 	cfg.network = d->config.network;
-	ff_status st = fd_commit_config(r, &cfg, &err);
+	ff_status st = fd_commit_config(r->d, r->username, &cfg, &err);
 	pthread_mutex_unlock(&d->config_lock);
 	if (st)
 		return fd_reply_error(r, 500, "%s", err.msg);

@@ -137,13 +137,8 @@ static json_t *set_config(fd_daemon *d, json_t *doc, ff_error *err)
 				     : fd_config_parse(text, strlen(text), cfg, err);
 	free(text);
 	if (!st) {
-		/* fd_commit_config needs only the daemon and a name for the log. */
-		fd_req req;
-		memset(&req, 0, sizeof req);
-		req.d = d;
-		snprintf(req.username, sizeof req.username, "mqtt-api");
 		pthread_mutex_lock(&d->config_lock);
-		st = fd_commit_config(&req, cfg, err);
+		st = fd_commit_config(d, "the MQTT API", cfg, err);
 		pthread_mutex_unlock(&d->config_lock);
 	}
 	free(cfg);
