@@ -185,9 +185,5 @@ login_as Secret123
 req GET /api/v1/counts "${AUTH[@]}" >/dev/null
 [ "$(json .time_info.start_time)" \> "$START" ] || fail "counts survived the factory reset"
 
-kill -TERM "$PID"
-wait "$PID"
-rc=$?
-PID=
-[ $rc -eq 0 ] || fail "exit status $rc after SIGTERM"
+daemon_stop
 finish

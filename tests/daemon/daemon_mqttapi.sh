@@ -158,10 +158,6 @@ disconnected() { req GET /api/v1/mqtt-api/status "${AUTH[@]}" | jq -e '.connecte
 until_true 10 disconnected || fail "disabled MQTT API still connected"
 [ "$(jq -r .mqtt_api.password "$TMP/data/config.json")" = Api-pass1 ] || fail "disabling lost the API password"
 
-kill -TERM "$PID"
-wait "$PID"
-RC=$?
-PID=
-[ $RC -eq 0 ] || fail "daemon exit status $RC"
+daemon_stop
 
 finish

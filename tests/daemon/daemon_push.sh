@@ -140,10 +140,6 @@ echo "reports: $N (HTTP and MQTT), $WAITING waited for the broker"
 req GET /api/v1/recipients/2 "${AUTH[@]}" | jq -e '.status.delivered > 0 and .status.failures > 0' >/dev/null ||
 	fail "MQTT status does not count deliveries and failures: $(cat "$TMP/body")"
 
-kill -TERM "$PID"
-wait "$PID"
-RC=$?
-PID=
-[ $RC -eq 0 ] || fail "daemon exit status $RC"
+daemon_stop
 
 finish

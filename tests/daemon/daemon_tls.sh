@@ -66,13 +66,6 @@ start_daemon() {
 	[ -n "$URL" ] || die "no HTTPS listener announced: $(cat "$TMP/out")"
 }
 
-stop_daemon() {
-	kill -TERM "$PID"
-	wait "$PID"
-	local rc=$?
-	PID=
-	[ $rc -eq 0 ] || fail "daemon exit status $rc"
-}
 
 trust() { # trust PEM: what curl verifies HTTPS with
 	CACERT=$1
@@ -114,7 +107,7 @@ cp "$CACERT" "$TMP/first.pem"
 trust "$TMP/first.pem"
 
 # The same certificate after a restart.
-stop_daemon
+daemon_stop
 start_daemon
 login
 SERVER_CERT=$TMP/data/certs/server-cert.pem
@@ -153,7 +146,7 @@ jq -e '.restart_required and .certificate_changed' "$TMP/body" >/dev/null ||
 trust "$TMP/first.pem"
 req GET /api/v1/status >/dev/null
 expect_code 200 "old certificate served until the restart"
-stop_daemon
+daemon_stop
 start_daemon
 trust "$C/ca.pem"
 login
@@ -290,5 +283,5 @@ wait "$SUB2"
 jq -e '.id == 1 and .status == "ok"' "$TMP/api.reply" >/dev/null ||
 	fail "MQTT API over TLS: no reply: $(cat "$TMP/api.reply")"
 
-stop_daemon
+daemon_stop
 finish
