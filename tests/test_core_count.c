@@ -151,6 +151,42 @@ static void test_event_waits_until_past_commit_distance(void **state)
 	assert_int_equal(F.nlog, 1);
 }
 
+/* A line close to the image border: the person crosses it and leaves the
+ * view 0.15 m past it, never reaching the commit distance. Gone at the
+ * border past the line is a passage; lost in mid-view, or at the border on
+ * the side it came from, it is not. */
+static void test_leaving_view_past_the_line(void **state)
+{
+	(void)state;
+	setup_rules();
+	F.rules.uturn_filtering = false;
+	F.rules.lines[0].points[0] = (ff_point){0.1, 0.1};
+	F.rules.lines[0].points[1] = (ff_point){0.1, 0.9};
+	start();
+	double t = walk(0, 1, 0.6, 0.5, 0.04, 0.5, 28, 0);
+	assert_int_equal(F.nlog, 0);
+	ff_observation o = obs(1, 0.04, 0.5);
+	o.at_edge = true;
+	end(0, &o, t);
+	assert_int_equal(count_type(FF_EVENT_LINE_CROSS, 1), 1);
+	assert_true(fabs(F.log[0].time - t) < 1e-9);
+
+	start();
+	t = walk(1, 2, 0.6, 0.5, 0.04, 0.5, 28, 0);
+	o = obs(2, 0.04, 0.5);
+	end(1, &o, t);
+	assert_int_equal(F.nlog, 0);
+
+	start();
+	t = walk(2, 3, 0.6, 0.5, 0.04, 0.5, 28, 0);
+	t = walk(2, 3, 0.04, 0.5, 0.6, 0.5, 28, t);
+	t = walk(2, 3, 0.6, 0.5, 0.98, 0.5, 19, t);
+	o = obs(3, 0.98, 0.5);
+	o.at_edge = true;
+	end(2, &o, t);
+	assert_int_equal(F.nlog, 0);
+}
+
 static void test_dithering_counts_once(void **state)
 {
 	(void)state;
@@ -500,6 +536,7 @@ int main(void)
 	    cmocka_unit_test(test_flip_swaps_direction),
 	    cmocka_unit_test(test_event_waits_until_past_commit_distance),
 	    cmocka_unit_test(test_dithering_counts_once),
+	    cmocka_unit_test(test_leaving_view_past_the_line),
 	    cmocka_unit_test(test_cross_and_back_is_in_and_out),
 	    cmocka_unit_test(test_around_the_end_is_no_passage),
 	    cmocka_unit_test(test_polyline_segments),

@@ -6,7 +6,8 @@
  * leader vanishes while a newcomer joins at its back (no track may move onto
  * the head of the person ahead), and the detection rate that tells a person
  * seen in every frame from a blob that passes the head tests only now and
- * then.
+ * then, and objects that keep a fixed place next to a walking person (a
+ * stroller's canopy, a bag) told from a child at the hand or in a queue.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -129,11 +130,58 @@ static void test_presence_tells_steady_from_sporadic(void **state)
 	assert_false(ff_track_credible(sporadic));
 }
 
+/* Runs two seconds of an adult (1.75 m) walking along +x at 1.1 m/s with
+ * a second object at (along, across) from the adult's head, of height h,
+ * whose place wobbles by `wobble` metres; returns that object's track. */
+static const ff_track *walk_with(ff_tracker *tr, double along, double across, double h,
+				 double wobble)
+{
+	int ended[FF_MAX_TRACKS];
+	ff_tracker_init(tr);
+	double x = 0, y = 0;
+	for (int f = 0; f < 30; f++) {
+		double t = f / FPS;
+		x = -1.5 + 1.1 * t;
+		ff_detection d[2];
+		d[0] = det_at(x, 0, 1.75);
+		double w = wobble * sin(2.1 * t * 2 * M_PI);
+		x += along + w;
+		y = across + w * 0.5;
+		d[1] = det_at(x, y, h);
+		ff_tracker_update(tr, d, 2, t, ended, FF_MAX_TRACKS);
+	}
+	return track_near(tr, x, y);
+}
+
+/* A canopy 0.7 m ahead of its pusher and a bag at the hip are attached and
+ * not credible; a child at the hand (0.42 m to the side), a child who walks
+ * ahead with her own gait, and a short adult ahead in a queue are not. */
+static void test_attached_objects_are_not_people(void **state)
+{
+	(void)state;
+	ff_tracker tr;
+	const ff_track *k = walk_with(&tr, 0.7, 0.02, 1.02, 0.01);
+	assert_non_null(k);
+	assert_true(k->confirmed && k->attached);
+	assert_false(ff_track_credible(k));
+	k = walk_with(&tr, 0.02, 0.28, 1.05, 0.01);
+	assert_true(k->attached);
+	assert_false(ff_track_credible(k));
+
+	k = walk_with(&tr, 0.0, 0.42, 1.05, 0.01);
+	assert_true(k->confirmed && !k->attached && ff_track_credible(k));
+	k = walk_with(&tr, 0.75, 0.05, 1.10, 0.25);
+	assert_true(k->confirmed && !k->attached && ff_track_credible(k));
+	k = walk_with(&tr, 0.7, 0.0, 1.50, 0.01);
+	assert_true(k->confirmed && !k->attached && ff_track_credible(k));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_queue_leader_lost_keeps_identities),
 	    cmocka_unit_test(test_presence_tells_steady_from_sporadic),
+	    cmocka_unit_test(test_attached_objects_are_not_people),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

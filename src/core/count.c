@@ -10,6 +10,10 @@
  *    commit is a passage only if the track crossed a drawn segment on the way
  *    (going around a line's end is not a passage). Swaying on the line never
  *    reaches COMMIT_M, and a passage made while dithering counts once.
+ *    A track that leaves the view at the image border past the line, before
+ *    it is COMMIT_M past it, has gone through: with the line close to the
+ *    border, or in feet mode with the head leaving the image first, that
+ *    commit would never be seen.
  *  - Line with a U-turn area and filtering on: the decision is taken when the
  *    track leaves the area (or ends): a passage if it left on the other side
  *    of the line than it entered and crossed a drawn segment meanwhile.
@@ -272,6 +276,8 @@ static void update_line(ff_counter *c, ff_person_state *ps, int i, const ff_obse
 			st->side = side;
 		return;
 	}
+	if (side)
+		st->seen_side = side;
 	if (!st->side) {
 		st->side = side;
 		st->cross = 0;
@@ -398,6 +404,11 @@ void ff_counter_end(ff_counter *c, int slot, const ff_observation *o, double t, 
 		ff_line_state *st = &ps->line[i];
 		if (st->in_area && uturn_active(c, &c->rules.lines[i]))
 			leave_area(c, st, i, st->side, o, gone);
+		if (!stream_end && o->at_edge && !uturn_active(c, &c->rules.lines[i]) && st->side &&
+		    st->seen_side && st->seen_side != st->side && st->cross) {
+			passage(c, st, i, st->seen_side, o, last_seen);
+			st->cross = 0;
+		}
 		if (st->pending && may_count(o) && o->valid)
 			count_passage(c, i, st->pending, o, st->pending_t);
 	}

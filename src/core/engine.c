@@ -19,6 +19,7 @@
 #define FLOOR_FRAMES 10
 #define MAX_HEIGHT_DISAGREEMENT 0.15
 #define CELL_AT_HEAD_M 0.025
+#define EDGE_SHARE 0.06 /* of the image: a head this close to the border is leaving */
 
 struct ff_engine {
 	ff_camera cam;
@@ -211,6 +212,9 @@ static void observe(const ff_engine *e, const ff_track *k, ff_observation *o)
 	o->credible = ff_track_credible(k);
 	o->valid = h >= e->rules.min_target_height_m && h <= e->rules.max_target_height_m;
 	o->child = e->rules.children_enabled && h < e->rules.children_height_m;
+	double mx = EDGE_SHARE * c->width, my = EDGE_SHARE * c->height;
+	o->at_edge = k->det.u < mx || k->det.v < my || k->det.u > c->width - 1 - mx ||
+		     k->det.v > c->height - 1 - my;
 	o->point.x = (u + 0.5) / c->width;
 	o->point.y = (v + 0.5) / c->height;
 	o->scale_x = c->width * P[2] / c->fx;

@@ -116,6 +116,12 @@ typedef struct ff_track {
 	float height;	     /* robust (median) head height */
 	float presence;	     /* share of recent frames with a detection */
 	float seen_presence; /* presence when last detected */
+	/* a taller track this one keeps a fixed place to (see track.c) */
+	int partner;	      /* its id, 0 for none */
+	double partner_since; /* time since when */
+	float off_a, off_l;   /* mean offset along and across its heading */
+	float off_var;	      /* mean squared deviation from that offset */
+	bool attached;	      /* carried or pushed by the partner */
 } ff_track;
 
 typedef struct ff_tracker {
@@ -152,6 +158,7 @@ typedef struct ff_line_state {
 	int area_cross; /* signed crossings during the area visit */
 	int pending;	/* passage waiting for the track's confirmation */
 	double pending_t;
+	int seen_side; /* side of the latest observation off the line */
 } ff_line_state;
 
 typedef struct ff_region_state {
@@ -190,6 +197,7 @@ typedef struct ff_observation {
 	ff_point point; /* tracking point, normalised image coordinates */
 	double scale_x; /* metres per normalised unit at the point */
 	double scale_y;
+	bool at_edge; /* the head was last seen at the border of the image */
 } ff_observation;
 
 void ff_counter_init(ff_counter *c, const ff_camera *cam, const ff_rules *rules, ff_event *events);

@@ -24,6 +24,15 @@
  * each frame from the recent detection rate (an exponential average over
  * PRESENCE_S), so that the counter can hold the passage of a track that is,
  * for now, found too seldom to be a head.
+ *
+ * A track is also not credible while it is attached to a much taller one
+ * (only objects no higher than a small child are judged so): it
+ * keeps, for ATTACH_S and within ATTACH_DEV, the same place relative to
+ * that person's heading, either straight ahead (the canopy of a stroller or
+ * the load of a cart being pushed) or closer than a child holding the hand
+ * could walk (a bag or an arm). Two people never hold a place that rigidly
+ * for long: even a child at a parent's hand drifts, and walks beside, not
+ * in front.
  */
 #include <math.h>
 #include <string.h>
@@ -44,6 +53,16 @@
 #define SETTLED_SAMPLES 4 /* height samples after which a track's height is known */
 #define PRESENCE_S 1.0	  /* memory of the detection rate */
 #define MIN_PRESENCE 0.35f
+#define ATTACH_MAX_H_M 1.15f	 /* a canopy, a cart's load or a bag is no higher */
+#define ATTACH_TALLER_M 0.45f	 /* and the partner's head is this much higher */
+#define ATTACH_MAX_M 1.0	 /* and no further away than this */
+#define ATTACH_MIN_SPEED 0.3	 /* m/s: a standing partner has no heading */
+#define ATTACH_TAU_S 1.0	 /* memory of the offset statistics */
+#define ATTACH_S 0.5		 /* time a place must be kept */
+#define ATTACH_DEV_M 0.10	 /* RMS deviation from the kept place */
+#define ATTACH_AHEAD_M 0.55	 /* pushed ahead: at least this far in front */
+#define ATTACH_AHEAD_SIDE_M 0.25 /* and no more than this to the side */
+#define ATTACH_CLOSE_M 0.34	 /* carried: closer than a hand-held child */
 
 void ff_tracker_init(ff_tracker *tr)
 {
@@ -201,7 +220,69 @@ static void correct(ff_tracker *tr, ff_track *t, const ff_detection *d, double n
  * the camera is found in fewer frames than an adult too, hence a low bar. */
 bool ff_track_credible(const ff_track *t)
 {
-	return t->seen_presence >= MIN_PRESENCE;
+	return t->seen_presence >= MIN_PRESENCE && !t->attached;
+}
+
+static bool settled(const ff_track *t)
+{
+	return t->alive && t->confirmed && t->nheights >= SETTLED_SAMPLES;
+}
+
+/* Follows, for every settled track, the nearest clearly taller moving track
+ * and how steadily it keeps its place next to it (see the top of the file). */
+static void update_attachments(ff_tracker *tr, double now, double dt)
+{
+	for (int i = 0; i < FF_MAX_TRACKS; i++) {
+		ff_track *k = &tr->tracks[i];
+		/* A track that ended this frame is read as it was: its last
+		 * attachment decides a passage still held. */
+		if (!k->alive)
+			continue;
+		if (!settled(k) || k->height > ATTACH_MAX_H_M) {
+			k->partner = 0;
+			k->attached = false;
+			continue;
+		}
+		const ff_track *best = NULL;
+		double best_d = ATTACH_MAX_M;
+		for (int j = 0; j < FF_MAX_TRACKS; j++) {
+			const ff_track *m = &tr->tracks[j];
+			if (j == i || !settled(m) || m->height - k->height < ATTACH_TALLER_M ||
+			    hypot(m->vx, m->vy) < ATTACH_MIN_SPEED)
+				continue;
+			double d = hypot(k->x - m->x, k->y - m->y);
+			if (d < best_d) {
+				best_d = d;
+				best = m;
+			}
+		}
+		if (!best) {
+			k->partner = 0;
+			k->attached = false;
+			continue;
+		}
+		double speed = hypot(best->vx, best->vy);
+		double hx = best->vx / speed, hy = best->vy / speed;
+		double dx = k->x - best->x, dy = k->y - best->y;
+		float along = (float)(dx * hx + dy * hy), across = (float)(dy * hx - dx * hy);
+		if (best->id != k->partner) {
+			k->partner = best->id;
+			k->partner_since = now;
+			k->off_a = along;
+			k->off_l = across;
+			k->off_var = 0;
+		} else {
+			float a = dt < ATTACH_TAU_S ? (float)(dt / ATTACH_TAU_S) : 1.0f;
+			float ea = along - k->off_a, el = across - k->off_l;
+			k->off_var += a * (ea * ea + el * el - k->off_var);
+			k->off_a += a * ea;
+			k->off_l += a * el;
+		}
+		bool ahead = k->off_a >= ATTACH_AHEAD_M && fabsf(k->off_l) <= ATTACH_AHEAD_SIDE_M;
+		bool close = hypotf(k->off_a, k->off_l) < ATTACH_CLOSE_M;
+		k->attached = now - k->partner_since >= ATTACH_S &&
+			      k->off_var < ATTACH_DEV_M * ATTACH_DEV_M && (ahead || close);
+	}
 }
 
 int ff_tracker_update(ff_tracker *tr, const ff_detection *det, int ndet, double t, int *ended,
@@ -312,5 +393,6 @@ int ff_tracker_update(ff_tracker *tr, const ff_detection *det, int ndet, double 
 		k->presence = k->seen_presence = 1.0f;
 		add_height(tr, k, det[b].height);
 	}
+	update_attachments(tr, t, dt);
 	return nended;
 }

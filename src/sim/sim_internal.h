@@ -240,7 +240,8 @@ enum {
 	SIM_AMB_REGION = 1 << 3,    /* grazes a region or stays near a threshold */
 	SIM_AMB_HEIGHT = 1 << 4,    /* height near a rule limit */
 	SIM_AMB_END = 1 << 5,	    /* on a line when the recording ends */
-	SIM_AMB_START = 1 << 6	    /* starts near a line */
+	SIM_AMB_START = 1 << 6,	    /* starts near a line */
+	SIM_AMB_UNSEEN = 1 << 7	    /* crosses (feet) with the head out of view */
 };
 
 /* Adds one dwell record to the summary. */

@@ -37,6 +37,7 @@
 #define COMMIT_S 1.2 /* after a passage, GREY_HI_M past the line within this */
 #define THRESHOLD_MARGIN_S 1.0
 #define HEIGHT_MARGIN_M 0.06
+#define VIEW_MARGIN 0.03 /* of the image: a head this close to the edge is cut */
 
 typedef struct event_list {
 	ff_sim_event *ev;
@@ -257,6 +258,14 @@ static void line_step(person_ctx *c, int li, line_state *ls, const world_poly *w
 	} else if (dist < FF_SIM_CLEAR_M) {
 		c->amb |= SIM_AMB_START;
 	}
+	/* In feet mode the tracked point can cross a line while the head,
+	 * the only thing an overhead counter finds, is still out of view. */
+	ff_point head;
+	if (sum != 0 && c->s->rules.tracking_mode == FF_TRACK_FEET &&
+	    (!sim_project_norm(c->s, pose->x, pose->y, pose->head_top, &head) ||
+	     head.x < VIEW_MARGIN || head.x > 1 - VIEW_MARGIN || head.y < VIEW_MARGIN ||
+	     head.y > 1 - VIEW_MARGIN))
+		c->amb |= SIM_AMB_UNSEEN;
 	if (sum != 0) {
 		if (ls->crossed && !use_area && ls->exc >= GREY_LO_M && ls->exc < GREY_HI_M)
 			c->amb |= SIM_AMB_EXCURSION;
