@@ -130,7 +130,7 @@ static void test_presence_tells_steady_from_sporadic(void **state)
 	assert_false(ff_track_credible(sporadic));
 }
 
-/* Runs two seconds of an adult (1.75 m) walking along +x at 1.1 m/s with
+/* Runs three seconds of an adult (1.75 m) walking along +x at 1.1 m/s with
  * a second object at (along, across) from the adult's head, of height h,
  * whose place wobbles by `wobble` metres; returns that object's track. */
 static const ff_track *walk_with(ff_tracker *tr, double along, double across, double h,
@@ -139,12 +139,12 @@ static const ff_track *walk_with(ff_tracker *tr, double along, double across, do
 	int ended[FF_MAX_TRACKS];
 	ff_tracker_init(tr);
 	double x = 0, y = 0;
-	for (int f = 0; f < 30; f++) {
+	for (int f = 0; f < 45; f++) {
 		double t = f / FPS;
-		x = -1.5 + 1.1 * t;
+		x = -2.0 + 1.1 * t;
 		ff_detection d[2];
 		d[0] = det_at(x, 0, 1.75);
-		double w = wobble * sin(2.1 * t * 2 * M_PI);
+		double w = wobble * sin(0.7 * t * 2 * M_PI);
 		x += along + w;
 		y = across + w * 0.5;
 		d[1] = det_at(x, y, h);
@@ -170,10 +170,32 @@ static void test_attached_objects_are_not_people(void **state)
 
 	k = walk_with(&tr, 0.0, 0.42, 1.05, 0.01);
 	assert_true(k->confirmed && !k->attached && ff_track_credible(k));
-	k = walk_with(&tr, 0.75, 0.05, 1.10, 0.25);
-	assert_true(k->confirmed && !k->attached && ff_track_credible(k));
+	k = walk_with(&tr, 0.75, 0.05, 1.10, 0.3);
+	assert_true(k->confirmed && !k->doubtful && ff_track_credible(k));
 	k = walk_with(&tr, 0.7, 0.0, 1.50, 0.01);
-	assert_true(k->confirmed && !k->attached && ff_track_credible(k));
+	assert_true(k->confirmed && !k->doubtful && ff_track_credible(k));
+}
+
+/* Between rigid and free: a track keeping its place ahead within twice the
+ * bound is doubtful, held while it lives; when it ends, the share of its
+ * recent time it was attached decides. */
+static void test_doubtful_objects_decided_at_the_end(void **state)
+{
+	(void)state;
+	ff_tracker tr;
+	ff_track end;
+	const ff_track *k = walk_with(&tr, 0.7, 0.0, 1.02, 0.10);
+	assert_true(k->doubtful && k->attached);
+	end = *k;
+	end.alive = false;
+	assert_false(ff_track_credible(&end));
+
+	k = walk_with(&tr, 0.7, 0.0, 1.02, 0.2);
+	assert_true(k->doubtful && !k->attached);
+	assert_false(ff_track_credible(k));
+	end = *k;
+	end.alive = false;
+	assert_true(ff_track_credible(&end));
 }
 
 int main(void)
@@ -182,6 +204,7 @@ int main(void)
 	    cmocka_unit_test(test_queue_leader_lost_keeps_identities),
 	    cmocka_unit_test(test_presence_tells_steady_from_sporadic),
 	    cmocka_unit_test(test_attached_objects_are_not_people),
+	    cmocka_unit_test(test_doubtful_objects_decided_at_the_end),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -121,7 +121,9 @@ typedef struct ff_track {
 	double partner_since; /* time since when */
 	float off_a, off_l;   /* mean offset along and across its heading */
 	float off_var;	      /* mean squared deviation from that offset */
-	bool attached;	      /* carried or pushed by the partner */
+	float attach_share;   /* recent share of time attached to it */
+	bool doubtful;	      /* may be carried or pushed by the partner */
+	bool attached;	      /* is, as far as its history tells */
 } ff_track;
 
 typedef struct ff_tracker {

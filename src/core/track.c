@@ -25,14 +25,18 @@
  * PRESENCE_S), so that the counter can hold the passage of a track that is,
  * for now, found too seldom to be a head.
  *
- * A track is also not credible while it is attached to a much taller one
- * (only objects no higher than a small child are judged so): it
- * keeps, for ATTACH_S and within ATTACH_DEV, the same place relative to
- * that person's heading, either straight ahead (the canopy of a stroller or
- * the load of a cart being pushed) or closer than a child holding the hand
- * could walk (a bag or an arm). Two people never hold a place that rigidly
- * for long: even a child at a parent's hand drifts, and walks beside, not
- * in front.
+ * A track may also be an object attached to a much taller person (only
+ * objects no higher than a small child are judged so): it keeps the same
+ * place relative to that person's heading, either straight ahead (the
+ * canopy of a stroller or the load of a cart being pushed) or closer than a
+ * child holding the hand could walk (a bag or an arm). It is attached when
+ * it keeps that place for ATTACH_S within ATTACH_DEV_M. Two people never
+ * hold a place that rigidly for long: even a child at a parent's hand
+ * drifts, and walks beside, not in front. Depth noise at 5 m makes a
+ * canopy wobble about as much as that bound, so a track that keeps the
+ * place within twice the bound is doubtful: not credible, its passages held,
+ * until it moves away from the place (then they count) or ends, when the
+ * share of its recent time it was attached decides.
  */
 #include <math.h>
 #include <string.h>
@@ -63,6 +67,7 @@
 #define ATTACH_AHEAD_M 0.55	 /* pushed ahead: at least this far in front */
 #define ATTACH_AHEAD_SIDE_M 0.25 /* and no more than this to the side */
 #define ATTACH_CLOSE_M 0.34	 /* carried: closer than a hand-held child */
+#define ATTACH_SHARE_S 2.0	 /* memory of the attached share */
 
 void ff_tracker_init(ff_tracker *tr)
 {
@@ -220,7 +225,8 @@ static void correct(ff_tracker *tr, ff_track *t, const ff_detection *d, double n
  * the camera is found in fewer frames than an adult too, hence a low bar. */
 bool ff_track_credible(const ff_track *t)
 {
-	return t->seen_presence >= MIN_PRESENCE && !t->attached;
+	bool attached = t->alive ? t->doubtful : t->doubtful && t->attach_share >= 0.5f;
+	return t->seen_presence >= MIN_PRESENCE && !attached;
 }
 
 static bool settled(const ff_track *t)
@@ -240,7 +246,7 @@ static void update_attachments(ff_tracker *tr, double now, double dt)
 			continue;
 		if (!settled(k) || k->height > ATTACH_MAX_H_M) {
 			k->partner = 0;
-			k->attached = false;
+			k->doubtful = k->attached = false;
 			continue;
 		}
 		const ff_track *best = NULL;
@@ -258,7 +264,7 @@ static void update_attachments(ff_tracker *tr, double now, double dt)
 		}
 		if (!best) {
 			k->partner = 0;
-			k->attached = false;
+			k->doubtful = k->attached = false;
 			continue;
 		}
 		double speed = hypot(best->vx, best->vy);
@@ -271,6 +277,7 @@ static void update_attachments(ff_tracker *tr, double now, double dt)
 			k->off_a = along;
 			k->off_l = across;
 			k->off_var = 0;
+			k->attach_share = 0;
 		} else {
 			float a = dt < ATTACH_TAU_S ? (float)(dt / ATTACH_TAU_S) : 1.0f;
 			float ea = along - k->off_a, el = across - k->off_l;
@@ -280,8 +287,11 @@ static void update_attachments(ff_tracker *tr, double now, double dt)
 		}
 		bool ahead = k->off_a >= ATTACH_AHEAD_M && fabsf(k->off_l) <= ATTACH_AHEAD_SIDE_M;
 		bool close = hypotf(k->off_a, k->off_l) < ATTACH_CLOSE_M;
-		k->attached = now - k->partner_since >= ATTACH_S &&
-			      k->off_var < ATTACH_DEV_M * ATTACH_DEV_M && (ahead || close);
+		k->doubtful = (ahead || close) && k->off_var < 4 * ATTACH_DEV_M * ATTACH_DEV_M;
+		k->attached = k->doubtful && now - k->partner_since >= ATTACH_S &&
+			      k->off_var < ATTACH_DEV_M * ATTACH_DEV_M;
+		float a = dt < ATTACH_SHARE_S ? (float)(dt / ATTACH_SHARE_S) : 1.0f;
+		k->attach_share += a * ((k->attached ? 1.0f : 0.0f) - k->attach_share);
 	}
 }
 
