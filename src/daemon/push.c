@@ -90,7 +90,8 @@ typedef struct target {
 				 sender and libmosquitto's callbacks */
 	pthread_cond_t cond;
 	bool stop, work, kick;
-	int state; /* MQTT: 0 connecting, 1 connected, -1 refused or lost */
+	int state;	   /* MQTT: 0 connecting, 1 connected, -1 refused or lost */
+	char log_err[160]; /* libmosquitto's last error while connecting */
 	int acks[WINDOW];
 	int nacks;
 
@@ -483,6 +484,8 @@ static void on_connect(struct mosquitto *m, void *user, int rc)
 	(void)m;
 	target *t = user;
 	pthread_mutex_lock(&t->lock);
+	if (rc)
+		snprintf(t->log_err, sizeof t->log_err, "%s", mosquitto_connack_string(rc));
 	t->state = rc == 0 ? 1 : -1;
 	pthread_cond_broadcast(&t->cond);
 	pthread_mutex_unlock(&t->lock);
@@ -496,6 +499,24 @@ static void on_disconnect(struct mosquitto *m, void *user, int rc)
 	pthread_mutex_lock(&t->lock);
 	t->state = -1;
 	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->lock);
+}
+
+/* A failed TLS handshake is only logged by libmosquitto's network thread,
+ * which then retries on its own: without this the connection would look
+ * pending until NET_TIMEOUT, and the user would never learn why. */
+static void on_log(struct mosquitto *m, void *user, int level, const char *msg)
+{
+	(void)m;
+	target *t = user;
+	if (level != MOSQ_LOG_ERR)
+		return;
+	pthread_mutex_lock(&t->lock);
+	if (t->state == 0) {
+		snprintf(t->log_err, sizeof t->log_err, "%s", msg);
+		t->state = -1;
+		pthread_cond_broadcast(&t->cond);
+	}
 	pthread_mutex_unlock(&t->lock);
 }
 
@@ -535,12 +556,26 @@ static void mqtt_drop(target *t)
 	t->mosq = NULL;
 }
 
+/* Drops the client; the error names the broker and the reason libmosquitto
+ * logged (a certificate that does not verify says more than MOSQ_ERR_TLS),
+ * or else `otherwise`. */
+static ff_status mqtt_failed(target *t, const char *otherwise, ff_error *err)
+{
+	char why[sizeof t->log_err];
+	pthread_mutex_lock(&t->lock);
+	snprintf(why, sizeof why, "%s", t->log_err[0] ? t->log_err : otherwise);
+	pthread_mutex_unlock(&t->lock);
+	mqtt_drop(t);
+	return ff_error_set(err, FF_ERR_IO, "MQTT %s:%d: %s", t->srec.host, t->srec.port, why);
+}
+
 static ff_status mqtt_connect(target *t, ff_error *err)
 {
 	const fd_recipient *r = &t->srec;
 	pthread_mutex_lock(&t->lock);
 	t->state = 0;
 	t->nacks = 0;
+	t->log_err[0] = 0;
 	pthread_mutex_unlock(&t->lock);
 	t->mosq = mosquitto_new(r->client_id[0] ? r->client_id : NULL, true, t);
 	if (!t->mosq)
@@ -548,6 +583,7 @@ static ff_status mqtt_connect(target *t, ff_error *err)
 	mosquitto_connect_callback_set(t->mosq, on_connect);
 	mosquitto_disconnect_callback_set(t->mosq, on_disconnect);
 	mosquitto_publish_callback_set(t->mosq, on_publish);
+	mosquitto_log_callback_set(t->mosq, on_log);
 	int rc = mosquitto_int_option(t->mosq, MOSQ_OPT_SEND_MAXIMUM, WINDOW);
 	char owner[32];
 	snprintf(owner, sizeof owner, "recipient-%d", r->id);
@@ -562,21 +598,15 @@ static ff_status mqtt_connect(target *t, ff_error *err)
 		rc = mosquitto_connect_async(t->mosq, r->host, r->port, 30);
 	if (!rc)
 		rc = mosquitto_loop_start(t->mosq);
-	if (rc) {
-		mqtt_drop(t);
-		return ff_error_set(err, FF_ERR_IO, "MQTT %s:%d: %s", r->host, r->port,
-				    mosquitto_strerror(rc));
+	if (!rc) {
+		mqtt_wait(t, false);
+		pthread_mutex_lock(&t->lock);
+		bool up = t->state > 0;
+		pthread_mutex_unlock(&t->lock);
+		if (up)
+			return FF_OK;
 	}
-	mqtt_wait(t, false);
-	pthread_mutex_lock(&t->lock);
-	bool up = t->state > 0;
-	pthread_mutex_unlock(&t->lock);
-	if (!up) {
-		mqtt_drop(t);
-		return ff_error_set(err, FF_ERR_IO, "MQTT %s:%d: connection refused or timed out",
-				    r->host, r->port);
-	}
-	return FF_OK;
+	return mqtt_failed(t, rc ? mosquitto_strerror(rc) : "connection refused or timed out", err);
 }
 
 /* A connected client: the one there is, unless it was lost or new

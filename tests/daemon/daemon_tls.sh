@@ -176,6 +176,8 @@ jq -e '.password_set' "$TMP/body" >/dev/null || fail "POST recipient: password_s
 # Only the system's CAs: the broker's certificate is not trusted.
 req POST "/api/v1/recipients/$RID/test" "${AUTH[@]}" >/dev/null
 expect_code 502 "TLS recipient without its CA"
+jq -e '.error | contains("certificate verify failed")' "$TMP/body" >/dev/null ||
+	fail "a broker certificate that does not verify is not named as the reason: $(cat "$TMP/body")"
 
 certs() { # certs JQ-EXPRESSION: PUTs the recipient's certificates
 	jq -n --rawfile ca "$C/ca.pem" --rawfile crt "$C/client.pem" --rawfile key "$C/client.key" \
@@ -246,6 +248,8 @@ jq '.password = "wrong"' "$TMP/rec.json" >"$TMP/rec2.json"
 req PUT "/api/v1/recipients/$RID" "${AUTH[@]}" --data-binary @"$TMP/rec2.json" >/dev/null
 req POST "/api/v1/recipients/$RID/test" "${AUTH[@]}" >/dev/null
 expect_code 502 "TLS recipient with a wrong password"
+jq -e '.error | contains("not authorised")' "$TMP/body" >/dev/null ||
+	fail "the broker's refusal is not named as the reason: $(cat "$TMP/body")"
 jq '.network.https_port = 9443' "$TMP/config.json" >"$TMP/net.json"
 req PUT /api/v1/config "${AUTH[@]}" --data-binary @"$TMP/net.json" >/dev/null
 expect_code 200 "change the HTTPS port"
