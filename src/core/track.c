@@ -222,7 +222,9 @@ static void correct(ff_tracker *tr, ff_track *t, const ff_detection *d, double n
  * or a bag, plateaus on which depth noise leaves head-sized islands above
  * the cut, pass the head tests only now and then; a confirmed track can
  * coast from one such frame to the next for seconds. A small child far from
- * the camera is found in fewer frames than an adult too, hence a low bar. */
+ * the camera is found in fewer frames than an adult too, hence a low bar.
+ * Those found often enough are told by their attachment to the person who
+ * carries or pushes them (see the top of the file). */
 bool ff_track_credible(const ff_track *t)
 {
 	bool attached = t->alive ? t->doubtful : t->doubtful && t->attach_share >= 0.5f;
@@ -290,8 +292,8 @@ static void update_attachments(ff_tracker *tr, double now, double dt)
 		k->doubtful = (ahead || close) && k->off_var < 4 * ATTACH_DEV_M * ATTACH_DEV_M;
 		k->attached = k->doubtful && now - k->partner_since >= ATTACH_S &&
 			      k->off_var < ATTACH_DEV_M * ATTACH_DEV_M;
-		float a = dt < ATTACH_SHARE_S ? (float)(dt / ATTACH_SHARE_S) : 1.0f;
-		k->attach_share += a * ((k->attached ? 1.0f : 0.0f) - k->attach_share);
+		float w = dt < ATTACH_SHARE_S ? (float)(dt / ATTACH_SHARE_S) : 1.0f;
+		k->attach_share += w * ((k->attached ? 1.0f : 0.0f) - k->attach_share);
 	}
 }
 
