@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "daemon.h"
+#include "store_test_util.h"
 #include "test_io_util.h"
 
 static const char *const good_rules =
@@ -432,19 +433,6 @@ static void test_users(void **state)
 }
 
 /* ---- Store --------------------------------------------------------------- */
-
-static json_t *report_json(const char *db, fd_report_query *q)
-{
-	char *text = NULL;
-	size_t len = 0;
-	ff_error err = {0};
-	if (fd_store_report(db, q, &text, &len, &err))
-		fail_msg("report: %s", err.msg);
-	json_t *doc = json_loadb(text, len, 0, NULL);
-	free(text);
-	assert_non_null(doc);
-	return doc;
-}
 
 static void test_store_roll_over(void **state)
 {

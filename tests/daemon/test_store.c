@@ -30,6 +30,7 @@
 #include <sqlite3.h>
 
 #include "daemon.h"
+#include "store_test_util.h"
 #include "test_io_util.h"
 
 /* ---- The test's own copy of the history ----------------------------------- */
@@ -204,14 +205,8 @@ static double field_real(json_t *row, const char *key)
 /* The store's report of q equals the brute-force sums of h. */
 static void check_report(const char *db, const history *h, const fd_report_query *q)
 {
-	char *text = NULL;
-	size_t len = 0, nb = 0;
-	ff_error err = {0};
-	if (fd_store_report(db, q, &text, &len, &err))
-		fail_msg("report: %s", err.msg);
-	json_t *doc = json_loadb(text, len, 0, NULL);
-	free(text);
-	assert_non_null(doc);
+	size_t nb = 0;
+	json_t *doc = report_json(db, q);
 	bucket *b = brute_force(h, q, &nb);
 	json_t *series = json_object_get(doc, "series");
 	if (json_array_size(series) != nb)
