@@ -495,8 +495,11 @@ static void publish(fd_live *l, double fps, double t)
 		memcpy(v->trail, tr[j].xy, sizeof v->trail[0] * (size_t)tr[j].n);
 		j++;
 	}
-	memcpy(l->view_depth, l->depth,
-	       sizeof *l->depth * (size_t)l->cam.width * (size_t)l->cam.height);
+	/* The next frame is read into the buffer viewers had: a swap, not a
+	 * 512 kB copy per frame whether anyone watches or not. */
+	uint16_t *seen = l->view_depth;
+	l->view_depth = l->depth;
+	l->depth = seen;
 	l->view_floor = floor_m * l->cam.depth_scale;
 	if (n > 0)
 		pthread_cond_signal(&l->ready);
